@@ -1,0 +1,6 @@
+//! The analyst commands of the `mixpilot` binary: `model`, `optimize`, `scenario` and `health`.
+//!
+//! This crate is the I/O shell around [`engine`]: it reads CSV and JSON files, calls the engine,
+//! and prints tables or JSON. The `mixpilot` binary (in `server`) flattens [`AnalystCommand`]
+//! into its own command line, so an analyst can use the engine without the web app, and the
+//! commands can be built and tested without the web stack.

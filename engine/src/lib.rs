@@ -1,0 +1,9 @@
+//! Mixpilot's engine: the math behind budget allocation.
+//!
+//! Everything here is pure and synchronous. There is no I/O, no async runtime, no database and
+//! no web crate; callers (the CLI, the workers, the server) read and write files or rows and hand
+//! the engine plain values. Results are deterministic for a given seed.
+
+pub mod error;
+
+pub use error::{EngineError, Result};
