@@ -1,0 +1,5 @@
+//! Request and response types of the JSON API and the server functions. They carry no
+//! `tenant_id`: the tenant comes from the authenticated scope, never from the client.
+
+pub mod jobs;
+pub mod system;

@@ -1,0 +1,115 @@
+//! Error codes and the error body of the JSON API.
+//!
+//! Every error the API returns is `{"code": "snake_case", "message": "..."}`. The code is stable
+//! and machine-readable; the message is for people. Behind the `server` feature, [`AppError`]
+//! carries the code, the message and the cause chain, which is logged once at the boundary and
+//! never sent to the client for 5xx errors.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, machine-readable error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The input is not acceptable; the message names the field and what would be accepted.
+    Validation,
+    /// No such resource, or it belongs to another workspace.
+    NotFound,
+    /// The request conflicts with the current state.
+    Conflict,
+    /// No valid credentials were presented.
+    Unauthenticated,
+    /// The credentials are valid but the role does not allow this.
+    Forbidden,
+    /// Too many requests; retry later.
+    RateLimited,
+    /// A dependency (database, queue, ad platform) is unavailable; retry later.
+    Unavailable,
+    /// Something went wrong on our side.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code maps to.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::Validation => 422,
+            Self::NotFound => 404,
+            Self::Conflict => 409,
+            Self::Unauthenticated => 401,
+            Self::Forbidden => 403,
+            Self::RateLimited => 429,
+            Self::Unavailable => 503,
+            Self::Internal => 500,
+        }
+    }
+}
+
+/// The JSON body of every API error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[cfg(feature = "server")]
+pub use server::AppError;
+
+#[cfg(feature = "server")]
+mod server {
+    use super::{ApiErrorBody, ErrorCode};
+
+    /// An application error: a code, a message for the client, and the cause for the logs.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{message}")]
+    pub struct AppError {
+        pub code: ErrorCode,
+        pub message: String,
+        #[source]
+        pub source: Option<anyhow::Error>,
+    }
+
+    impl AppError {
+        pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+            Self {
+                code,
+                message: message.into(),
+                source: None,
+            }
+        }
+
+        pub fn not_found(what: &str) -> Self {
+            Self::new(ErrorCode::NotFound, format!("{what} not found"))
+        }
+
+        pub fn validation(field: &str, reason: impl std::fmt::Display) -> Self {
+            Self::new(ErrorCode::Validation, format!("{field}: {reason}"))
+        }
+
+        /// An internal error. The client sees only a generic message; the cause is logged.
+        pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+            Self {
+                code: ErrorCode::Internal,
+                message: "internal error".to_owned(),
+                source: Some(source.into()),
+            }
+        }
+
+        /// A dependency is down. The client sees which one; the cause is logged.
+        pub fn unavailable(what: &str, source: impl Into<anyhow::Error>) -> Self {
+            Self {
+                code: ErrorCode::Unavailable,
+                message: format!("{what} is unavailable; try again shortly"),
+                source: Some(source.into()),
+            }
+        }
+
+        /// The body sent to the client.
+        pub fn body(&self) -> ApiErrorBody {
+            ApiErrorBody {
+                code: self.code,
+                message: self.message.clone(),
+            }
+        }
+    }
+}

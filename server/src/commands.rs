@@ -1,0 +1,118 @@
+//! The operator commands of `mixpilot`: `serve`, `worker` and `migrate`.
+
+use anyhow::Context as _;
+use domain::services::tenants;
+use worker::{JobContext, Workers};
+
+use crate::config::{Mode, Settings};
+use crate::startup::{Application, Backends, shutdown_signal};
+
+/// `mixpilot serve`: the HTTP server, and the workers too in the embedded default.
+pub async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    let url = app.url();
+    let services = app.services();
+    tracing::info!(
+        url = %url,
+        database = services.db.kind().as_str(),
+        queue = services.queue.kind(),
+        in_process_workers = settings.runs_workers_in_process(),
+        "Mixpilot is listening"
+    );
+    // The URL on stdout, on its own line, for people and for scripts that start Mixpilot.
+    println!("Mixpilot is running at {url}");
+    if settings.mode() == Mode::Embedded {
+        println!("Embedded mode: data in {}", settings.data_dir.display());
+    }
+    if demo {
+        let (_, name) = tenants::ensure_demo(&services.db)
+            .await
+            .context("seeding the demo workspace")?;
+        println!("Demo workspace: {name}");
+        println!(
+            "Demo sign-in: demo@mixpilot.local / mixpilot-demo (accounts arrive with the accounts issue)"
+        );
+    }
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+/// `mixpilot worker`: the workers alone, against the configured database and queue.
+pub async fn worker(settings: &Settings) -> anyhow::Result<()> {
+    let backends = Backends::connect(settings).await?;
+    let ctx = JobContext::new(backends.db.clone());
+    tracing::info!(
+        worker = %ctx.worker_name,
+        database = backends.db.kind().as_str(),
+        queue = worker_kind(&backends),
+        concurrency = settings.worker_concurrency,
+        "workers started"
+    );
+    println!("Mixpilot worker {} is running", ctx.worker_name);
+    let workers = Workers::new(
+        &backends.queue,
+        ctx,
+        settings.worker_concurrency,
+        settings.shutdown_timeout(),
+    )?;
+    workers.run_until(shutdown_signal()).await?;
+    backends.close().await;
+    tracing::info!("workers stopped");
+    Ok(())
+}
+
+fn worker_kind(backends: &Backends) -> &'static str {
+    use domain::queue::JobQueue as _;
+    backends.queue.kind()
+}
+
+/// What `mixpilot migrate` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration (the default).
+    Up,
+    /// List every migration and whether it is applied.
+    Status,
+}
+
+/// `mixpilot migrate [up|status]`.
+pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let url = settings.database_url();
+    if settings.uses_data_dir() {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "MIXPILOT_DATA_DIR: cannot create {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    let db = domain::db::Db::connect(&url, 1, settings.connect_timeout())
+        .await
+        .with_context(|| {
+            format!(
+                "MIXPILOT_DATABASE_URL: cannot use {}",
+                crate::config::redact_url(&url)
+            )
+        })?;
+    match action {
+        MigrateAction::Up => {
+            migration::apply_pending(db.connection())
+                .await
+                .context("applying migrations")?;
+            println!("All migrations are applied.");
+        }
+        MigrateAction::Status => {
+            for state in migration::states(db.connection())
+                .await
+                .context("reading migrations")?
+            {
+                println!(
+                    "{:<8} {}",
+                    if state.applied { "applied" } else { "pending" },
+                    state.name
+                );
+            }
+        }
+    }
+    db.close().await;
+    Ok(())
+}

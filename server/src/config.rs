@@ -1,0 +1,388 @@
+//! Configuration: one settings struct, layered. Defaults, then an optional TOML file (`--config`
+//! or `MIXPILOT_CONFIG`), then `MIXPILOT_*` environment variables, then command-line flags.
+//! Secrets (database and Redis URLs, which may hold passwords) are redacted in `Debug`.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// Every setting of the `mixpilot` binary. Each field is set by the environment variable
+/// `MIXPILOT_<FIELD>` (for example `MIXPILOT_DATABASE_URL`) or the same key in the config file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Address to listen on. Default `127.0.0.1`.
+    pub host: IpAddr,
+    /// Port to listen on; `0` picks a free one. Default `8080`.
+    pub port: u16,
+    /// Where the embedded default keeps its SQLite files. Default `./mixpilot-data`.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for production, or `sqlite://…`. Default: `mixpilot.sqlite` in `data_dir`.
+    pub database_url: Option<SecretString>,
+    /// `redis://…` for the production queue. Default: a SQLite queue in `data_dir`.
+    pub redis_url: Option<SecretString>,
+    /// Prefix of every Redis key, so deployments can share a server. Default `mixpilot`.
+    pub queue_namespace: String,
+    /// Whether `serve` also runs the workers. Default: yes on the SQLite queue (the embedded
+    /// default), no on Redis, where `mixpilot worker` processes run them.
+    pub in_process_workers: Option<bool>,
+    /// Jobs of each type one process runs at once. Default `4`.
+    pub worker_concurrency: usize,
+    /// Where the site assets are: the wasm bundle in `<site_root>/pkg`. Default `./site`.
+    pub site_root: PathBuf,
+    /// `pretty` (readable, the default) or `json` (for log collectors).
+    pub log_format: LogFormat,
+    /// A tracing filter, for example `info` or `server=debug,info`. `RUST_LOG` wins if set.
+    pub log_level: String,
+    /// Database connections per process. Default `10`.
+    pub db_max_connections: u32,
+    /// How long to wait for the database or Redis at start-up, in seconds. Default `5`.
+    pub connect_timeout_secs: u64,
+    /// How long in-flight requests and running jobs may take to finish on shutdown, in seconds.
+    /// Default `30`.
+    pub shutdown_timeout_secs: u64,
+    /// Whether `serve` and `worker` apply pending migrations at start. Default `true`. With
+    /// several replicas, set it to `false` and run `mixpilot migrate` as a release step.
+    pub migrate_on_start: bool,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The defaults, as a serializable layer under the file and the environment.
+#[derive(Serialize)]
+struct Defaults {
+    host: IpAddr,
+    port: u16,
+    data_dir: PathBuf,
+    queue_namespace: &'static str,
+    worker_concurrency: usize,
+    site_root: PathBuf,
+    log_format: LogFormat,
+    log_level: &'static str,
+    db_max_connections: u32,
+    connect_timeout_secs: u64,
+    shutdown_timeout_secs: u64,
+    migrate_on_start: bool,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            data_dir: PathBuf::from("mixpilot-data"),
+            queue_namespace: "mixpilot",
+            worker_concurrency: 4,
+            site_root: PathBuf::from("site"),
+            log_format: LogFormat::Pretty,
+            log_level: "info",
+            db_max_connections: 10,
+            connect_timeout_secs: 5,
+            shutdown_timeout_secs: 30,
+            migrate_on_start: true,
+        }
+    }
+}
+
+/// Command-line flags that override the other layers.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// A configuration that cannot be used. The message names the variable (or key) and says what
+/// would be accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}", describe(.0))]
+    Load(Box<figment::Error>),
+    #[error("{variable}: {reason}")]
+    Invalid {
+        variable: &'static str,
+        reason: String,
+    },
+}
+
+/// Names each bad value the way a person set it: `MIXPILOT_PORT` for the environment, the key
+/// and the file for the config file.
+fn describe(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let from_env = e
+                .metadata
+                .as_ref()
+                .is_none_or(|m| m.name.contains("environment"));
+            let source = match (&e.metadata, from_env) {
+                (_, true) => format!("MIXPILOT_{}", key.to_uppercase()),
+                (Some(m), false) => match &m.source {
+                    Some(src) => format!("`{key}` in {src}"),
+                    None => format!("`{key}` in {}", m.name),
+                },
+                (None, false) => format!("`{key}`"),
+            };
+            format!("{source}: {}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The database a [`Settings`] points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// SQLite and the SQLite queue, in the data directory.
+    Embedded,
+    /// An external database and/or Redis.
+    External,
+}
+
+impl Settings {
+    /// Loads the layers: defaults, `config_file` (if any), `MIXPILOT_*`, then `overrides`.
+    pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Defaults::default()));
+        if let Some(path) = config_file {
+            if !path.exists() {
+                return Err(ConfigError::Invalid {
+                    variable: "MIXPILOT_CONFIG",
+                    reason: format!("no config file at {}", path.display()),
+                });
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let settings: Settings = figment
+            .merge(Env::prefixed("MIXPILOT_").ignore(&["config"]))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| ConfigError::Load(Box::new(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            let url = url.expose_secret();
+            if domain::db::DatabaseKind::from_url(url).is_none() {
+                return Err(ConfigError::Invalid {
+                    variable: "MIXPILOT_DATABASE_URL",
+                    reason: format!(
+                        "`{}` is not a database URL Mixpilot supports (expected postgres://user@host/db or sqlite://path)",
+                        redact_url(url)
+                    ),
+                });
+            }
+        }
+        if let Some(url) = &self.redis_url {
+            let url = url.expose_secret();
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ConfigError::Invalid {
+                    variable: "MIXPILOT_REDIS_URL",
+                    reason: format!(
+                        "`{}` is not a Redis URL (expected redis://host:port)",
+                        redact_url(url)
+                    ),
+                });
+            }
+        }
+        if self.worker_concurrency == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "MIXPILOT_WORKER_CONCURRENCY",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.db_max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "MIXPILOT_DB_MAX_CONNECTIONS",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.queue_namespace.is_empty() || self.queue_namespace.contains(char::is_whitespace) {
+            return Err(ConfigError::Invalid {
+                variable: "MIXPILOT_QUEUE_NAMESPACE",
+                reason: "must be a non-empty word without spaces".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The application database's URL: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose_secret().to_owned(),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join("mixpilot.sqlite").display()
+            ),
+        }
+    }
+
+    /// Where the queue lives: Redis when configured, else SQLite in the data directory.
+    pub fn queue(&self) -> worker::QueueConfig {
+        match &self.redis_url {
+            Some(url) => worker::QueueConfig::Redis {
+                url: url.expose_secret().to_owned(),
+                namespace: self.queue_namespace.clone(),
+            },
+            None => worker::QueueConfig::Sqlite {
+                url: format!("sqlite://{}", self.data_dir.join("queue.sqlite").display()),
+            },
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.database_url.is_none() && self.redis_url.is_none() {
+            Mode::Embedded
+        } else {
+            Mode::External
+        }
+    }
+
+    /// Whether the data directory is needed (for SQLite files).
+    pub fn uses_data_dir(&self) -> bool {
+        self.redis_url.is_none()
+            || self
+                .database_url
+                .as_ref()
+                .is_none_or(|u| u.expose_secret().starts_with("sqlite:"))
+    }
+
+    pub fn runs_workers_in_process(&self) -> bool {
+        self.in_process_workers.unwrap_or(self.redis_url.is_none())
+    }
+
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_secs)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+/// A URL with its password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+// `figment::Jail` closures return figment's own (large) error type; that is its API.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/mix"),
+            "postgres://app:***@db:5432/mix"
+        );
+        assert_eq!(redact_url("postgres://app@db/mix"), "postgres://app@db/mix");
+        assert_eq!(
+            redact_url("sqlite://data/x.sqlite"),
+            "sqlite://data/x.sqlite"
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_appear_in_debug_output() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MIXPILOT_DATABASE_URL", "postgres://app:s3cret@db/mix");
+            let settings = Settings::load(None, &Overrides::default()).expect("valid settings");
+            let debug = format!("{settings:?}");
+            assert!(!debug.contains("s3cret"), "{debug}");
+            assert_eq!(settings.database_url(), "postgres://app:s3cret@db/mix");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn layers_apply_in_order_defaults_file_env_flags() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "mixpilot.toml",
+                "port = 9000\nworker_concurrency = 7\nlog_level = \"debug\"",
+            )?;
+            jail.set_env("MIXPILOT_PORT", "9100");
+            let file = Settings::load(Some(Path::new("mixpilot.toml")), &Overrides::default())
+                .expect("valid");
+            assert_eq!(file.port, 9100, "env beats file");
+            assert_eq!(file.worker_concurrency, 7, "file beats defaults");
+            assert_eq!(file.log_level, "debug");
+            assert_eq!(file.shutdown_timeout_secs, 30, "defaults fill the rest");
+            let flags = Overrides {
+                port: Some(9200),
+                ..Overrides::default()
+            };
+            let flagged = Settings::load(Some(Path::new("mixpilot.toml")), &flags).expect("valid");
+            assert_eq!(flagged.port, 9200, "flags beat env");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_invalid_value_names_its_variable() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MIXPILOT_PORT", "eighty");
+            let err = Settings::load(None, &Overrides::default())
+                .expect_err("invalid port")
+                .to_string();
+            assert!(err.contains("MIXPILOT_PORT"), "{err}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MIXPILOT_DATABASE_URL", "mysql://root:pw@localhost/db");
+            let err = Settings::load(None, &Overrides::default())
+                .expect_err("bad scheme")
+                .to_string();
+            assert!(err.starts_with("MIXPILOT_DATABASE_URL:"), "{err}");
+            assert!(!err.contains("pw@"), "password leaked: {err}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MIXPILOT_REDIS_URL", "localhost:6379");
+            let err = Settings::load(None, &Overrides::default())
+                .expect_err("bad redis")
+                .to_string();
+            assert!(err.starts_with("MIXPILOT_REDIS_URL:"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_embedded_default_needs_no_configuration() {
+        figment::Jail::expect_with(|_jail| {
+            let s = Settings::load(None, &Overrides::default()).expect("defaults are valid");
+            assert_eq!(s.mode(), Mode::Embedded);
+            assert!(s.database_url().starts_with("sqlite://"));
+            assert!(matches!(s.queue(), worker::QueueConfig::Sqlite { .. }));
+            assert!(s.runs_workers_in_process());
+            assert_eq!(s.port, 8080);
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,6 @@
+//! HTTP handlers. Each one extracts, parses, calls one service and maps the result.
+
+pub mod diagnostics;
+pub mod health;
+pub mod jobs;
+pub mod metrics;

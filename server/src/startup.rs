@@ -1,0 +1,286 @@
+//! Building and running the application. [`Application::build`] is what `mixpilot serve` runs
+//! and what the integration tests run on port 0.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_files::Files;
+use actix_web::dev::{Server, Service as _};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context as _;
+use domain::db::Db;
+use domain::services::Services;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_actix::{LeptosRoutes as _, generate_route_list, render_app_to_stream_with_context};
+use worker::{JobContext, Queue, Workers};
+
+use crate::config::{Settings, redact_url};
+use crate::error::api_not_found;
+use crate::routes;
+
+/// The database and the queue, opened, migrated and checked.
+pub struct Backends {
+    pub db: Db,
+    pub queue: Queue,
+}
+
+impl Backends {
+    /// Opens the database (creating the data directory for SQLite), applies pending migrations
+    /// when configured to, and opens the queue. Fails within the connect timeout, with a message
+    /// that names the setting to fix.
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        if settings.uses_data_dir() {
+            std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+                format!(
+                    "MIXPILOT_DATA_DIR: cannot create {}",
+                    settings.data_dir.display()
+                )
+            })?;
+        }
+        let url = settings.database_url();
+        let db = Db::connect(
+            &url,
+            settings.db_max_connections,
+            settings.connect_timeout(),
+        )
+        .await
+        .with_context(|| format!("MIXPILOT_DATABASE_URL: cannot use {}", redact_url(&url)))?;
+        if settings.migrate_on_start {
+            migration::apply_pending(db.connection())
+                .await
+                .context("applying database migrations")?;
+        }
+        let queue = Queue::connect(&settings.queue(), settings.connect_timeout())
+            .await
+            .with_context(|| match settings.queue() {
+                worker::QueueConfig::Redis { url, .. } => {
+                    format!("MIXPILOT_REDIS_URL: cannot use {}", redact_url(&url))
+                }
+                worker::QueueConfig::Sqlite { url } => {
+                    format!("MIXPILOT_DATA_DIR: cannot open the queue at {url}")
+                }
+            })?;
+        Ok(Self { db, queue })
+    }
+
+    pub fn services(&self) -> Services {
+        Services {
+            db: self.db.clone(),
+            queue: Arc::new(self.queue.clone()),
+        }
+    }
+
+    pub async fn close(self) {
+        self.queue.close().await;
+        self.db.close().await;
+    }
+}
+
+/// The running HTTP server, and the in-process workers when configured.
+pub struct Application {
+    port: u16,
+    host: std::net::IpAddr,
+    server: Server,
+    workers: Option<Workers>,
+    backends: Backends,
+}
+
+impl Application {
+    /// Connects, migrates, binds the listener and builds the server. Nothing runs until
+    /// [`Application::run_until_stopped`].
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let backends = Backends::connect(settings).await?;
+        let services = backends.services();
+        let listener = TcpListener::bind((settings.host, settings.port)).with_context(|| {
+            format!(
+                "MIXPILOT_PORT: cannot listen on {}:{}",
+                settings.host, settings.port
+            )
+        })?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        let workers = if settings.runs_workers_in_process() {
+            Some(Workers::new(
+                &backends.queue,
+                JobContext::new(backends.db.clone()),
+                settings.worker_concurrency,
+                settings.shutdown_timeout(),
+            )?)
+        } else {
+            None
+        };
+
+        let leptos_options = LeptosOptions::builder()
+            .output_name("web")
+            .site_root(settings.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(address)
+            .build();
+        // Also initializes Leptos's executor for server rendering.
+        let routes = generate_route_list(::web::App);
+        let pkg_dir = settings.site_root.join("pkg");
+        let bundle_present = pkg_dir.join("web.js").is_file();
+        if !bundle_present {
+            tracing::warn!(
+                site_root = %settings.site_root.display(),
+                "the browser bundle is missing (build it with scripts/demo): pages render but do not hydrate"
+            );
+        }
+        // Install the recorder before the first request is counted.
+        crate::telemetry::prometheus();
+
+        let server = HttpServer::new(move || {
+            let context_services = services.clone();
+            let fallback_services = services.clone();
+            let shell_options = leptos_options.clone();
+            let fallback_options = leptos_options.clone();
+            App::new()
+                .app_data(web::Data::new(services.clone()))
+                .app_data(web::Data::new(leptos_options.clone()))
+                .wrap_fn(|req, srv| {
+                    let started = Instant::now();
+                    let method = req.method().to_string();
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await?;
+                        let route = res
+                            .request()
+                            .match_pattern()
+                            .unwrap_or_else(|| "unmatched".to_owned());
+                        let status = res.status().as_u16().to_string();
+                        let labels = [("method", method), ("route", route), ("status", status)];
+                        metrics::counter!("mixpilot_http_requests_total", &labels).increment(1);
+                        metrics::histogram!("mixpilot_http_request_duration_seconds", &labels)
+                            .record(started.elapsed().as_secs_f64());
+                        Ok(res)
+                    }
+                })
+                .service(routes::health::healthz)
+                .service(routes::health::readyz)
+                .service(routes::metrics::metrics)
+                .service(
+                    web::scope("/api/v1")
+                        .service(routes::diagnostics::start)
+                        .service(routes::jobs::get)
+                        .default_service(web::to(api_not_found)),
+                )
+                .configure(|cfg| {
+                    if bundle_present {
+                        cfg.service(Files::new("/pkg", pkg_dir.clone()));
+                    }
+                })
+                .route("/assets/mixpilot.css", web::get().to(stylesheet))
+                .leptos_routes_with_context(
+                    routes.clone(),
+                    move || provide_context(context_services.clone()),
+                    move || ::web::shell(shell_options.clone()),
+                )
+                // Any other path: the app renders its "not found" page, with status 404.
+                .default_service(render_app_to_stream_with_context(
+                    move || provide_context(fallback_services.clone()),
+                    move || ::web::shell(fallback_options.clone()),
+                    leptos_router::Method::Get,
+                ))
+        })
+        .listen(listener)
+        .context("starting the HTTP server")?
+        .disable_signals()
+        .shutdown_timeout(settings.shutdown_timeout_secs)
+        .run();
+
+        Ok(Self {
+            port: address.port(),
+            host: address.ip(),
+            server,
+            workers,
+            backends,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The base URL, for example `http://127.0.0.1:8080`.
+    pub fn url(&self) -> String {
+        format!("http://{}:{}", self.host, self.port)
+    }
+
+    pub fn services(&self) -> Services {
+        self.backends.services()
+    }
+
+    /// Serves until `stop` resolves, then shuts down gracefully: the listener closes, in-flight
+    /// requests finish, workers take no new jobs and running jobs finish (within the shutdown
+    /// timeout), and the pools close.
+    pub async fn run_until_stopped(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        let (stop_workers, workers_stopped) = tokio::sync::oneshot::channel::<()>();
+        let workers = self.workers.map(|w| {
+            tokio::spawn(w.run_until(async move {
+                let _ = workers_stopped.await;
+            }))
+        });
+        let ended_early = tokio::select! {
+            () = stop => None,
+            res = &mut server => Some(res),
+        };
+        if ended_early.is_none() {
+            tracing::info!("shutting down: finishing in-flight requests and running jobs");
+            handle.stop(true).await;
+        }
+        let _ = stop_workers.send(());
+        if let Some(workers) = workers {
+            workers.await.context("joining the workers")??;
+        }
+        match ended_early {
+            Some(res) => res
+                .context("joining the HTTP server")?
+                .context("the HTTP server stopped")?,
+            None => server
+                .await
+                .context("joining the HTTP server")?
+                .context("the HTTP server stopped")?,
+        }
+        self.backends.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .body(::web::STYLESHEET)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real application on port 0, against a fresh PostgreSQL database and a
+//! Redis key prefix per test, and the same tests against SQLite (the embedded default).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod health;
+mod jobs;
+mod metrics;
+mod pages;

@@ -1,0 +1,345 @@
+//! The `mixpilot` binary as operators run it: separate `serve` and `worker` processes on
+//! PostgreSQL and Redis, shutdown on SIGTERM, and start-up failures that say what to fix.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, Database};
+use uuid::Uuid;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mixpilot");
+
+fn admin_url() -> String {
+    std::env::var("MIXPILOT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn redis_url() -> String {
+    std::env::var("MIXPILOT_TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A fresh database and Redis prefix, removed on drop.
+struct Backends {
+    db_name: String,
+    db_url: String,
+    namespace: String,
+}
+
+impl Backends {
+    async fn create() -> Self {
+        let admin = admin_url();
+        let db_name = format!("mixpilot_test_{}", Uuid::new_v4().simple());
+        let conn = Database::connect(&admin).await.unwrap();
+        conn.execute_unprepared(&format!("CREATE DATABASE {db_name}"))
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let base = admin.rsplit_once('/').unwrap().0.to_owned();
+        Self {
+            db_url: format!("{base}/{db_name}"),
+            db_name,
+            namespace: format!("mixpilot-test-{}", Uuid::new_v4().simple()),
+        }
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        cmd.env("MIXPILOT_DATABASE_URL", &self.db_url)
+            .env("MIXPILOT_REDIS_URL", redis_url())
+            .env("MIXPILOT_QUEUE_NAMESPACE", &self.namespace);
+    }
+
+    async fn remove(self) {
+        let conn = Database::connect(&admin_url()).await.unwrap();
+        conn.execute_unprepared(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.db_name
+        ))
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+        let client = redis::Client::open(redis_url()).unwrap();
+        let mut c = client.get_multiplexed_async_connection().await.unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.namespace))
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        if !keys.is_empty() {
+            let _: () = redis::cmd("DEL")
+                .arg(&keys)
+                .query_async(&mut c)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A child process that is killed if the test fails before stopping it.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Proc {
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// Reads stdout lines until one contains `needle`, and returns it.
+    fn wait_for_line(&mut self, needle: &str) -> String {
+        let stdout = self.0.stdout.take().expect("stdout is piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let needle = needle.to_owned();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains(&needle) {
+                    let _ = tx.send(line);
+                    // Keep draining so the child never blocks on a full pipe.
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("the process printed the expected line")
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    fn terminate(mut self, within: Duration) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the process did not stop within {within:?} of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn mixpilot(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("MIXPILOT_DATABASE_URL")
+        .env_remove("MIXPILOT_REDIS_URL")
+        .env("MIXPILOT_LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+async fn wait_for_job(client: &reqwest::Client, base: &str, id: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let job: serde_json::Value = client
+            .get(format!("{base}/api/v1/jobs/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["status"] == "succeeded" || job["status"] == "failed" {
+            return job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job still {} after 30 s",
+            job["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_and_a_separate_worker_process_run_a_job_on_postgres_and_redis() {
+    let backends = Backends::create().await;
+    let client = reqwest::Client::new();
+
+    let mut serve_cmd = mixpilot(&["serve", "--port", "0"]);
+    backends.env(&mut serve_cmd);
+    let mut serve = Proc(serve_cmd.spawn().unwrap());
+    let line = serve.wait_for_line("Mixpilot is running at ");
+    let base = line.rsplit(' ').next().unwrap().to_owned();
+
+    let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let accepted: serde_json::Value = client
+        .post(format!("{base}/api/v1/diagnostics"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = accepted["job_id"].as_str().unwrap().to_owned();
+
+    // `serve` runs no workers on Redis: the job waits until a worker process starts.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let queued: serde_json::Value = client
+        .get(format!("{base}/api/v1/jobs/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queued["status"], "queued");
+
+    let mut worker_cmd = mixpilot(&["worker"]);
+    backends.env(&mut worker_cmd);
+    let worker = Proc(worker_cmd.spawn().unwrap());
+    let job = wait_for_job(&client, &base, &id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let ran_on = job["result"]["worker"].as_str().unwrap();
+    assert!(
+        ran_on.ends_with(&format!(":{}", worker.pid())),
+        "ran on {ran_on}, worker pid {}",
+        worker.pid()
+    );
+    assert_eq!(job["result"]["database"], "postgres");
+
+    assert!(
+        worker.terminate(Duration::from_secs(20)).success(),
+        "the worker exits cleanly on SIGTERM"
+    );
+    assert!(
+        serve.terminate(Duration::from_secs(20)).success(),
+        "serve exits cleanly on SIGTERM"
+    );
+    backends.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_default_serves_and_stops_cleanly_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let mut serve = Proc(
+        mixpilot(&[
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            data.path().to_str().unwrap(),
+        ])
+        .spawn()
+        .unwrap(),
+    );
+    let line = serve.wait_for_line("Mixpilot is running at ");
+    let base = line.rsplit(' ').next().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    assert_eq!(
+        client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let accepted: serde_json::Value = client
+        .post(format!("{base}/api/v1/diagnostics"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = wait_for_job(&client, &base, accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(
+        job["result"]["worker"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap(),
+        serve.pid().to_string()
+    );
+    assert!(data.path().join("mixpilot.sqlite").exists());
+    assert!(data.path().join("queue.sqlite").exists());
+    assert!(serve.terminate(Duration::from_secs(20)).success());
+}
+
+#[test]
+fn an_unreachable_database_fails_fast_and_names_the_variable() {
+    let started = Instant::now();
+    let out = mixpilot(&["serve", "--port", "0"])
+        .env(
+            "MIXPILOT_DATABASE_URL",
+            "postgres://mixpilot:hunter2@127.0.0.1:1/nowhere",
+        )
+        .env("MIXPILOT_CONNECT_TIMEOUT_SECS", "3")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(stderr.contains("MIXPILOT_DATABASE_URL"), "{stderr}");
+    assert!(
+        stderr.contains("postgres://mixpilot:***@127.0.0.1:1/nowhere"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "the password leaked: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn an_invalid_setting_stops_start_up_with_exit_status_2() {
+    for (var, value) in [
+        ("MIXPILOT_DATABASE_URL", "mysql://root@localhost/db"),
+        ("MIXPILOT_PORT", "eighty"),
+    ] {
+        let out = mixpilot(&["serve"]).env(var, value).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}: {stderr}");
+        assert!(stderr.contains(var), "{var}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn migrate_status_lists_every_migration() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let status = |args: &[&str]| {
+        let out = mixpilot(args)
+            .env("MIXPILOT_DATA_DIR", dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let before = status(&["migrate", "status"]);
+    assert!(
+        before.lines().count() >= 2 && before.lines().all(|l| l.starts_with("pending")),
+        "{before}"
+    );
+    status(&["migrate"]);
+    let after = status(&["migrate", "status"]);
+    assert!(after.lines().all(|l| l.starts_with("applied")), "{after}");
+}

@@ -1,0 +1,67 @@
+//! The document shell and the app's layout: navigation, main area, routes.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::{not_found::NotFound, overview::Overview, sign_in::SignIn, status::Status};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The app: a skip link, the navigation, and the routed main area.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: mark the page as interactive, for
+    // people's tools and for the browser tests.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="mixpilot" href="/assets/mixpilot.css" />
+        <Title formatter=|page: String| if page.is_empty() { "Mixpilot".to_owned() } else { format!("{page} · Mixpilot") } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to main content"</a>
+            <header class="topbar">
+                <A href="/" attr:class="brand">"Mixpilot"</A>
+                <nav aria-label="Main">
+                    <ul>
+                        <li><A href="/">"Overview"</A></li>
+                        <li><A href="/status">"System status"</A></li>
+                    </ul>
+                </nav>
+                <A href="/sign-in" attr:class="button secondary">"Sign in"</A>
+            </header>
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Overview />
+                    <Route path=path!("/status") view=Status />
+                    <Route path=path!("/sign-in") view=SignIn />
+                </Routes>
+            </main>
+            <footer class="footer">
+                <p>"Mixpilot · budget allocation for marketing teams and agencies"</p>
+            </footer>
+        </Router>
+    }
+}

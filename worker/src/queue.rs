@@ -1,0 +1,174 @@
+//! The durable queue, on SQLite or Redis.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use apalis::prelude::TaskSink;
+use apalis_redis::{ConnectionManager, RedisStorage};
+use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
+use domain::jobs::{Job, RunDiagnostic};
+use domain::queue::{JobQueue, QueueError};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+/// How often a worker tells the queue it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// After this many missed heartbeats, a worker is presumed dead and its jobs go back to the
+/// queue for another worker.
+const MISSED_HEARTBEATS: usize = 3;
+
+/// Where the queue lives.
+#[derive(Clone, Debug)]
+pub enum QueueConfig {
+    /// A SQLite file (the embedded default), as a `sqlite://…` URL.
+    Sqlite { url: String },
+    /// A Redis server. Every key starts with `namespace`, so several deployments (or tests) can
+    /// share one server.
+    Redis { url: String, namespace: String },
+}
+
+/// Why the queue could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueConnectError {
+    #[error("invalid SQLite queue URL: {0}")]
+    SqliteUrl(#[source] apalis_sqlite::SqlxError),
+    #[error("cannot open the SQLite queue: {0}")]
+    Sqlite(#[source] apalis_sqlite::Error),
+    #[error("cannot connect to Redis: {0}")]
+    Redis(#[source] apalis_redis::RedisError),
+}
+
+/// Typed storages, one per job type, over one connection.
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite {
+        pool: SqlitePool,
+        diagnostics: SqliteStorage<RunDiagnostic>,
+    },
+    Redis {
+        conn: ConnectionManager,
+        diagnostics: RedisStorage<RunDiagnostic>,
+    },
+}
+
+/// The queue. Cheap to clone.
+#[derive(Clone)]
+pub struct Queue {
+    pub(crate) backend: Backend,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue").field("kind", &self.kind()).finish()
+    }
+}
+
+impl Queue {
+    /// Opens (and on SQLite, creates and migrates) the queue, failing within `timeout`.
+    pub async fn connect(
+        config: &QueueConfig,
+        timeout: Duration,
+    ) -> Result<Self, QueueConnectError> {
+        match config {
+            QueueConfig::Sqlite { url } => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(QueueConnectError::SqliteUrl)?
+                    .create_if_missing(true)
+                    .busy_timeout(Duration::from_secs(5));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| QueueConnectError::Sqlite(e.into()))?;
+                SqliteStorage::setup(&pool)
+                    .await
+                    .map_err(QueueConnectError::Sqlite)?;
+                let diagnostics = SqliteStorage::new(&pool).with_config(
+                    apalis_sqlite::Config::default()
+                        .queue("mixpilot::run_diagnostic")
+                        .heartbeat_interval(HEARTBEAT)
+                        .missed_heartbeats(MISSED_HEARTBEATS),
+                );
+                Ok(Self {
+                    backend: Backend::Sqlite { pool, diagnostics },
+                })
+            }
+            QueueConfig::Redis { url, namespace } => {
+                let conn = tokio::time::timeout(timeout, apalis_redis::connect(url.as_str()))
+                    .await
+                    .map_err(|_| {
+                        QueueConnectError::Redis(apalis_redis::RedisError::from(
+                            std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out"),
+                        ))
+                    })?
+                    .map_err(QueueConnectError::Redis)?;
+                let diagnostics = RedisStorage::new(conn.clone()).with_config(
+                    apalis_redis::Config::default()
+                        .queue(format!("{namespace}:run_diagnostic"))
+                        .heartbeat_interval(HEARTBEAT)
+                        .missed_heartbeats(MISSED_HEARTBEATS),
+                );
+                Ok(Self {
+                    backend: Backend::Redis { conn, diagnostics },
+                })
+            }
+        }
+    }
+
+    /// Closes the connection pool (SQLite); Redis connections close when dropped.
+    pub async fn close(&self) {
+        if let Backend::Sqlite { pool, .. } = &self.backend {
+            pool.close().await;
+        }
+    }
+}
+
+fn queue_error(e: impl std::error::Error + Send + Sync + 'static) -> QueueError {
+    QueueError(Box::new(e))
+}
+
+impl JobQueue for Queue {
+    fn enqueue(&self, job: Job) -> BoxFuture<'_, Result<(), QueueError>> {
+        async move {
+            match (&self.backend, job) {
+                (Backend::Sqlite { diagnostics, .. }, Job::RunDiagnostic(j)) => {
+                    diagnostics.clone().push(j).await.map_err(queue_error)
+                }
+                (Backend::Redis { diagnostics, .. }, Job::RunDiagnostic(j)) => {
+                    diagnostics.clone().push(j).await.map_err(queue_error)
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), QueueError>> {
+        async move {
+            match &self.backend {
+                Backend::Sqlite { pool, .. } => apalis_sqlite::SqlitePool::acquire(pool)
+                    .await
+                    .map(drop)
+                    .map_err(queue_error),
+                Backend::Redis { conn, .. } => {
+                    let mut conn = conn.clone();
+                    redis_ping(&mut conn).await.map_err(queue_error)
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Redis { .. } => "redis",
+        }
+    }
+}
+
+async fn redis_ping(conn: &mut ConnectionManager) -> Result<(), apalis_redis::RedisError> {
+    use redis::AsyncCommands as _;
+    let _: String = conn.ping().await?;
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! The worker pool: one apalis worker per job type, under one monitor.
+
+use std::future::Future;
+use std::time::Duration;
+
+use apalis::layers::WorkerBuilderExt as _;
+use apalis::layers::retry::HasherRng;
+use apalis::layers::retry::RetryPolicy;
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff as _};
+use apalis::prelude::{Monitor, WorkerBuilder};
+use domain::db::Db;
+
+use crate::jobs::diagnostic::run_diagnostic;
+use crate::queue::{Backend, Queue};
+
+/// What every job handler gets besides its payload.
+#[derive(Clone, Debug)]
+pub struct JobContext {
+    pub db: Db,
+    /// `host:pid`, recorded in job results.
+    pub worker_name: String,
+}
+
+impl JobContext {
+    pub fn new(db: Db) -> Self {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "localhost".to_owned());
+        Self {
+            db,
+            worker_name: format!("{host}:{}", std::process::id()),
+        }
+    }
+}
+
+/// The workers of one process.
+pub struct Workers {
+    monitor: Monitor,
+}
+
+/// How many times a job that failed for a transient reason is tried again.
+const RETRIES: usize = 5;
+
+impl Workers {
+    /// Builds the workers for every job type on `queue`. `concurrency` bounds the jobs of each
+    /// type that run at once in this process; `shutdown_timeout` bounds how long running jobs may
+    /// take to finish after a stop signal.
+    pub fn new(
+        queue: &Queue,
+        ctx: JobContext,
+        concurrency: usize,
+        shutdown_timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let backoff = ExponentialBackoffMaker::new(
+            Duration::from_millis(500),
+            Duration::from_secs(60),
+            0.5,
+            HasherRng::default(),
+        )
+        .map_err(|e| anyhow::anyhow!("invalid retry backoff: {e}"))?;
+        // The same worker definition on either backend; the storages differ in type only.
+        macro_rules! register {
+            ($monitor:expr, $storage:expr, $name:literal, $handler:expr) => {{
+                let storage = $storage.clone();
+                let ctx = ctx.clone();
+                let backoff = backoff.clone();
+                $monitor.register(move |run| {
+                    WorkerBuilder::new(format!("{}-{run}", $name))
+                        .backend(storage.clone())
+                        .data(ctx.clone())
+                        .concurrency(concurrency)
+                        .retry(
+                            RetryPolicy::retries(RETRIES)
+                                .with_backoff(backoff.clone().make_backoff()),
+                        )
+                        .build($handler)
+                })
+            }};
+        }
+        let monitor = Monitor::new().shutdown_timeout(shutdown_timeout);
+        let monitor = match &queue.backend {
+            Backend::Sqlite { diagnostics, .. } => {
+                register!(monitor, diagnostics, "diagnostics", run_diagnostic)
+            }
+            Backend::Redis { diagnostics, .. } => {
+                register!(monitor, diagnostics, "diagnostics", run_diagnostic)
+            }
+        };
+        Ok(Self { monitor })
+    }
+
+    /// Runs the workers until `stop` resolves, then shuts them down gracefully.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        self.monitor
+            .run_with_signal(async move {
+                stop.await;
+                Ok(())
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("workers stopped with an error: {e}"))
+    }
+}
