@@ -47,8 +47,10 @@ pub fn fit(data: &Dataset, config: &ModelConfig, lifts: &[LiftTest]) -> Result<F
     let best = if lift_windows.is_empty() {
         global_search(&problem, y, config, config.seed)?
     } else {
-        // Stage 1 (uncalibrated, lighter search) estimates the noise level, which sets how much
-        // a lift test weighs against one period of data.
+        // A lift test counts as one Gaussian observation with its standard error, against
+        // data whose noise level σ is estimated jointly: start from an uncalibrated fit's σ,
+        // fit with the lift, re-estimate σ from the calibrated fit's residuals (a confounded
+        // fit explains too much and so understates σ), and repeat until σ settles.
         let light = ModelConfig {
             search: SearchConfig {
                 starts: 1,
@@ -56,36 +58,31 @@ pub fn fit(data: &Dataset, config: &ModelConfig, lifts: &[LiftTest]) -> Result<F
             },
             ..config.clone()
         };
-        let pre = global_search(&problem, y, &light, config.seed)?;
-        let transforms = problem.transforms(&pre.u);
-        let media = problem.media_columns(&transforms);
-        let c = problem.solve(&media, y, n_train)?;
-        let pred = problem.predict(&media, &c);
-        let sigma = residual_sd(&y[..n_train], &pred[..n_train], params);
-        problem.lifts = lift_windows
-            .iter()
-            .map(|(channel, first, last, t)| LiftRow {
-                channel: *channel,
-                first: *first,
-                last: *last,
-                lift: t.lift,
-                std_error: t.std_error,
-                weight: sigma / t.std_error,
-            })
-            .collect();
-        let calibrated = global_search(&problem, y, config, config.seed)?;
-        let polished = local_search(
-            &problem,
-            y,
-            &pre.u,
-            0.5,
-            (config.search.iters_per_dim * problem.dim()) as u64,
-        )?;
-        if polished.objective < calibrated.objective {
-            polished
-        } else {
-            calibrated
+        let mut best = global_search(&problem, y, &light, config.seed)?;
+        let mut sigma = noise_scale(&problem, &best.u, y, params)?;
+        let iters = (config.search.iters_per_dim * problem.dim()) as u64;
+        for round in 0..6 {
+            problem.lifts = lift_rows(&lift_windows, sigma);
+            let local = local_search(&problem, y, &best.u, 0.5, iters)?;
+            best = if round == 0 {
+                let global = global_search(&problem, y, config, config.seed)?;
+                if global.objective < local.objective {
+                    global
+                } else {
+                    local
+                }
+            } else {
+                local
+            };
+            let next = noise_scale(&problem, &best.u, y, params)?;
+            let settled = (next / sigma - 1.0).abs() < 0.01;
+            sigma = next;
+            if settled {
+                break;
+            }
         }
+        problem.lifts = lift_rows(&lift_windows, sigma);
+        best
     };
 
     let transforms = problem.transforms(&best.u);
@@ -404,6 +401,47 @@ fn residual_sd(actual: &[f64], pred: &[f64], params: usize) -> f64 {
     (sse / dof as f64).sqrt().max(1e-12)
 }
 
+/// The data's noise scale for weighing lift tests: the residual standard deviation of the
+/// training fit, inflated for residual autocorrelation (autocorrelated residuals hold fewer
+/// independent observations than periods).
+fn noise_scale(problem: &Problem<'_>, u: &[f64], y: &[f64], params: usize) -> Result<f64> {
+    let n_train = problem.n_train;
+    let transforms = problem.transforms(u);
+    let media = problem.media_columns(&transforms);
+    let c = problem.solve(&media, y, n_train)?;
+    let pred = problem.predict(&media, &c);
+    Ok(residual_sd(&y[..n_train], &pred[..n_train], params)
+        * ar1_inflation(&y[..n_train], &pred[..n_train]).sqrt())
+}
+
+fn lift_rows(windows: &[(usize, usize, usize, &LiftTest)], sigma: f64) -> Vec<LiftRow> {
+    windows
+        .iter()
+        .map(|(channel, first, last, t)| LiftRow {
+            channel: *channel,
+            first: *first,
+            last: *last,
+            lift: t.lift,
+            std_error: t.std_error,
+            weight: sigma / t.std_error,
+        })
+        .collect()
+}
+
+/// `(1 + ρ) / (1 − ρ)` for the lag-1 autocorrelation `ρ` of the residuals (clamped to
+/// `[0, 0.9]`): how much autocorrelation inflates the variance of a mean.
+fn ar1_inflation(actual: &[f64], pred: &[f64]) -> f64 {
+    let e: Vec<f64> = actual.iter().zip(pred).map(|(a, b)| a - b).collect();
+    let num: f64 = e.windows(2).map(|w| w[0] * w[1]).sum();
+    let den: f64 = e.iter().map(|v| v * v).sum();
+    let rho = if den > 0.0 {
+        (num / den).clamp(0.0, 0.9)
+    } else {
+        0.0
+    };
+    (1.0 + rho) / (1.0 - rho)
+}
+
 /// Per channel: β, contribution, share, ROAS, marginal ROAS, elasticity, saturation point.
 fn channel_outputs(
     state: &ModelState,
@@ -477,66 +515,4 @@ fn map_lifts<'t>(
             }
         })
         .collect()
-}
-
-#[cfg(test)]
-mod diag {
-    use super::*;
-    use crate::sim::{SimConfig, simulate};
-
-    #[test]
-    fn diag_truth_vs_search() {
-        for seed in 0..3 {
-            let s = simulate(&SimConfig::weekly(10), seed).unwrap();
-            let cfg = ModelConfig {
-                seed,
-                bootstrap: crate::model::BootstrapConfig {
-                    replicates: 0,
-                    ..Default::default()
-                },
-                ..ModelConfig::default()
-            };
-            let prep = prepare(&s.data, &cfg).unwrap();
-            let truth: Vec<Transforms> = s
-                .truth
-                .channels
-                .iter()
-                .map(|c| (c.transform.adstock, c.transform.saturation))
-                .collect();
-            let y = &s.data.outcome;
-            let obj_t = prep.problem.objective_of(&truth, y);
-            let media = prep.problem.media_columns(&truth);
-            let c = prep.problem.solve(&media, y, s.data.len()).unwrap();
-            let st = state_of(&truth, &c);
-            let spend: Vec<Vec<f64>> = s.data.channels.iter().map(|c| c.values.clone()).collect();
-            let contrib = contributions(&st, &spend, 0);
-            let mut errs: Vec<f64> = contrib
-                .iter()
-                .zip(&s.data.channels)
-                .zip(s.true_roas())
-                .map(|((c, x), r)| {
-                    (c.iter().sum::<f64>() / x.values.iter().sum::<f64>() / r - 1.0).abs()
-                })
-                .collect();
-            errs.sort_by(f64::total_cmp);
-            let best = global_search(&prep.problem, y, &cfg, seed).unwrap();
-            let m = fit(&s.data, &cfg, &[]).unwrap();
-            let errs2: Vec<String> = m
-                .summary
-                .iter()
-                .zip(s.true_roas())
-                .map(|(e, r)| format!("{:.2}", e.roas.value / r - 1.0))
-                .collect();
-            let betas: Vec<String> = c
-                .beta
-                .iter()
-                .zip(&s.truth.channels)
-                .map(|(b, t)| format!("{:.2}", b / t.transform.beta))
-                .collect();
-            println!(
-                "seed {seed}: obj truth {obj_t:.5} found {:.5}; truth-transform roas err median {:.3} max {:.3}\n fitted errs {errs2:?}\n beta ratio at truth {betas:?}",
-                best.objective, errs[5], errs[9]
-            );
-        }
-    }
 }

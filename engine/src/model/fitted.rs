@@ -15,7 +15,8 @@ use crate::transform::{Adstock, Saturation, convolve};
 /// The version of the `model.json` format written by this engine.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
 
-/// A point estimate with its interval (the bootstrap percentile interval at the model's level).
+/// A point estimate with its interval (the median-centred bootstrap percentile interval at the
+/// model's level; see `docs/model.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// Estimate from the fit on all periods.
@@ -332,10 +333,14 @@ pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] * (1.0 - w) + sorted[hi] * w
 }
 
-/// An estimate from the point value and replicate draws.
+/// An estimate from the point value and replicate draws: the percentile interval of the draws,
+/// shifted so that their median sits on the point estimate. The shift removes the bootstrap's
+/// own bias (ridge shrinkage applied twice, hyperparameters re-tuned from the estimate), while
+/// keeping the interval's asymmetry. When the point and all draws are non-negative, the lower
+/// end is kept at zero or more.
 pub(crate) fn estimate(value: f64, draws: &[f64], level: f64) -> Estimate {
     let mut d: Vec<f64> = draws.iter().copied().filter(|v| v.is_finite()).collect();
-    if d.is_empty() {
+    if d.is_empty() || !value.is_finite() {
         return Estimate {
             value,
             lower: value,
@@ -344,10 +349,16 @@ pub(crate) fn estimate(value: f64, draws: &[f64], level: f64) -> Estimate {
     }
     d.sort_by(f64::total_cmp);
     let a = (1.0 - level) / 2.0;
+    let shift = value - percentile(&d, 0.5);
+    let mut lower = percentile(&d, a) + shift;
+    let upper = percentile(&d, 1.0 - a) + shift;
+    if value >= 0.0 && d[0] >= 0.0 {
+        lower = lower.max(0.0);
+    }
     Estimate {
         value,
-        lower: percentile(&d, a),
-        upper: percentile(&d, 1.0 - a),
+        lower,
+        upper,
     }
 }
 
