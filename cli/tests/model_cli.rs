@@ -1,6 +1,8 @@
 //! `mixpilot model` end to end: arguments parsed by clap as the `mixpilot` binary will, run
 //! against temporary files.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
