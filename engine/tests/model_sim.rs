@@ -1,6 +1,8 @@
 //! Recovery of known channel ROAS on simulated histories (the ground-truth simulator in
 //! `engine::sim`). The full 20-seed daily run is in the `fit` bench, which prints a table.
 
+#![allow(clippy::unwrap_used)]
+
 use engine::model::{ModelConfig, fit};
 use engine::sim::{SimConfig, simulate};
 
