@@ -1,6 +1,8 @@
 //! The fitted model's public surface: the gate, errors on bad input, the response curves the
 //! optimizer reads, forecasts, the model.json round trip and the Weibull adstocks.
 
+#![allow(clippy::unwrap_used)]
+
 use engine::EngineError;
 use engine::model::{
     AdstockKind, FittedModel, GateStatus, LiftTest, ModelConfig, Plan, Series, fit,
