@@ -105,9 +105,17 @@ fn main() {
     let daily = SimConfig::daily(10);
     let timings = [
         time_fit("156 weeks x 10 channels, search only", &weekly, 0),
-        time_fit("156 weeks x 10 channels, default (100 bootstrap)", &weekly, 100),
+        time_fit(
+            "156 weeks x 10 channels, default (100 bootstrap)",
+            &weekly,
+            100,
+        ),
         time_fit("1095 days x 10 channels, search only", &daily, 0),
-        time_fit("1095 days x 10 channels, default (100 bootstrap)", &daily, 100),
+        time_fit(
+            "1095 days x 10 channels, default (100 bootstrap)",
+            &daily,
+            100,
+        ),
     ];
     println!("\nFit time and peak memory (one thread, seed 42)\n");
     println!(
@@ -125,10 +133,18 @@ fn main() {
         );
     }
 
-    println!("\nROAS recovery on simulated data (20 seeds, 5-10 channels, 2-3 years, no bootstrap)\n");
+    println!(
+        "\nROAS recovery on simulated data (20 seeds, 5-10 channels, 2-3 years, no bootstrap)\n"
+    );
     println!(
         "| {:<8} | {:>8} | {:>17} | {:>14} | {:>16} | {:>14} | {:>12} |",
-        "data", "channels", "median |ROAS err|", "p90 |ROAS err|", "median test MAPE", "max test MAPE", "mean fit (s)"
+        "data",
+        "channels",
+        "median |ROAS err|",
+        "p90 |ROAS err|",
+        "median test MAPE",
+        "max test MAPE",
+        "mean fit (s)"
     );
     println!(
         "|{:-<10}|{:-<10}|{:-<19}|{:-<16}|{:-<18}|{:-<16}|{:-<14}|",

@@ -25,14 +25,28 @@ pub fn nnls_ridge(
             "gram, rhs, ridge and constraint sizes disagree",
         ));
     }
-    let mut h = gram.clone();
-    let trace: f64 = (0..p).map(|j| gram[(j, j)]).sum::<f64>().max(1e-300);
-    for j in 0..p {
-        // A tiny jitter keeps exactly collinear or all-zero columns solvable.
-        h[(j, j)] += ridge[j] * gram[(j, j)] + 1e-10 * trace / p as f64;
-    }
-    if h.iter().any(|v| !v.is_finite()) || rhs.iter().any(|v| !v.is_finite()) {
+    if gram.iter().any(|v| !v.is_finite()) || rhs.iter().any(|v| !v.is_finite()) {
         return Err(EngineError::invalid("design", "contains non-finite values"));
+    }
+    // Work on unit-scaled columns (`d_j = ‖x_j‖`), so that columns of very different sizes (a
+    // control in millions next to a saturated channel in [0, 1)) do not spoil the conditioning.
+    // A column that is all zero keeps scale 1 and gets a coefficient of 0.
+    let d: Vec<f64> = (0..p)
+        .map(|j| {
+            let g = gram[(j, j)];
+            if g > 0.0 { g.sqrt() } else { 1.0 }
+        })
+        .collect();
+    let mut h = DMatrix::from_fn(p, p, |r, c| gram[(r, c)] / (d[r] * d[c]));
+    let rhs = &DVector::from_fn(p, |r, _| rhs[r] / d[r]);
+    for j in 0..p {
+        // On the unit scale the relative ridge is just λ_j; a tiny jitter keeps exactly
+        // collinear columns solvable.
+        h[(j, j)] = if gram[(j, j)] > 0.0 {
+            h[(j, j)] + ridge[j] + 1e-10
+        } else {
+            1.0
+        };
     }
 
     let mut passive: Vec<bool> = nonneg.iter().map(|c| !c).collect();
@@ -48,7 +62,7 @@ pub fn nnls_ridge(
             .filter(|&j| nonneg[j] && !passive[j] && w[j] > tol)
             .max_by(|&a, &b| w[a].total_cmp(&w[b]));
         let Some(j) = candidate else {
-            return Ok(beta);
+            return Ok(DVector::from_fn(p, |r, _| beta[r] / d[r]));
         };
         passive[j] = true;
         // Inner loop: move toward the free-set solution, dropping coefficients that hit zero.
