@@ -13,6 +13,7 @@ use engine::model::{
     AdstockKind, Dataset, Estimate, FitMetrics, FittedModel, Forecast, GateStatus, LiftTest,
     ModelConfig, Plan, SaturationKind, Series, fit,
 };
+use engine::transform::{Adstock, Saturation};
 use serde::Serialize;
 
 use crate::csvdata::{CsvTable, date_of, parse_date};
@@ -440,16 +441,58 @@ fn run_report(a: &ReportArgs) -> Result<String, CommandError> {
     }
     let _ = writeln!(
         s,
-        "\nTransforms (Mixpilot convention: spend per period, normalized adstock, half-saturation in spend per period)"
+        "\nTransforms (spend per period, normalized adstock, half-saturation K in spend per period)"
     );
     for c in &m.channels {
         let _ = writeln!(
             s,
-            "{:<16} adstock {:?}; saturation {:?}; beta {:.3}",
-            c.name, c.transform.adstock, c.transform.saturation, c.transform.beta
+            "{:<16} {}; {}; beta {:.4}",
+            c.name,
+            describe_adstock(&c.transform.adstock),
+            describe_saturation(&c.transform.saturation),
+            c.transform.beta
         );
     }
     Ok(s)
+}
+
+fn describe_adstock(a: &Adstock) -> String {
+    let norm = |n: bool| if n { "normalized" } else { "unnormalized" };
+    match *a {
+        Adstock::Geometric {
+            alpha,
+            max_lag,
+            normalized,
+        } => format!(
+            "geometric adstock alpha {alpha:.3} ({max_lag} lags, {})",
+            norm(normalized)
+        ),
+        Adstock::WeibullCdf {
+            shape,
+            scale,
+            max_lag,
+            normalized,
+        } => format!(
+            "Weibull CDF adstock shape {shape:.3} scale {scale:.3} ({max_lag} lags, {})",
+            norm(normalized)
+        ),
+        Adstock::WeibullPdf {
+            shape,
+            scale,
+            max_lag,
+            normalized,
+        } => format!(
+            "Weibull PDF adstock shape {shape:.3} scale {scale:.3} ({max_lag} lags, {})",
+            norm(normalized)
+        ),
+    }
+}
+
+fn describe_saturation(s: &Saturation) -> String {
+    match *s {
+        Saturation::Hill { half, shape } => format!("Hill K {half:.4} shape {shape:.3}"),
+        Saturation::Logistic { half } => format!("logistic K {half:.4}"),
+    }
 }
 
 /// The machine-readable forecast.
