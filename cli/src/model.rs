@@ -147,6 +147,9 @@ pub struct FitArgs {
     /// Bootstrap replicates for the intervals.
     #[arg(long, default_value_t = 100)]
     pub bootstrap: usize,
+    /// Add pairwise channel interaction (synergy) terms and report the elasticity matrix.
+    #[arg(long)]
+    pub interactions: bool,
 }
 
 /// Arguments of `model report`.
@@ -278,6 +281,7 @@ fn run_fit(a: &FitArgs) -> Result<String, CommandError> {
         },
         max_lag: a.max_lag,
         changepoints: a.changepoints,
+        interactions: a.interactions,
         yearly_order: a.yearly_order,
         max_test_mape: a.max_test_mape,
         seed: a.seed,
@@ -348,6 +352,8 @@ struct ReportView<'a> {
     metrics: &'a engine::model::SplitMetrics,
     interval_level: f64,
     channels: &'a [engine::model::ChannelSummary],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elasticity_matrix: Option<&'a Vec<Vec<f64>>>,
 }
 
 fn run_report(a: &ReportArgs) -> Result<String, CommandError> {
@@ -365,6 +371,7 @@ fn run_report(a: &ReportArgs) -> Result<String, CommandError> {
             metrics: &m.metrics,
             interval_level: m.bootstrap.level,
             channels: &m.summary,
+            elasticity_matrix: m.elasticity_matrix.as_ref(),
         };
         return serde_json::to_string_pretty(&view)
             .map(|s| s + "\n")
@@ -438,6 +445,24 @@ fn run_report(a: &ReportArgs) -> Result<String, CommandError> {
             c.current_spend_per_period,
             c.saturation_point.value
         );
+    }
+    if let Some(e) = &m.elasticity_matrix {
+        let _ = writeln!(
+            s,
+            "\nElasticity matrix at current spend (row: outcome credited to the channel; column: channel whose spend changes)"
+        );
+        let _ = write!(s, "{:<16}", "");
+        for c in &m.channels {
+            let _ = write!(s, "{:>16}", c.name);
+        }
+        let _ = writeln!(s);
+        for (c, row) in m.channels.iter().zip(e) {
+            let _ = write!(s, "{:<16}", c.name);
+            for v in row {
+                let _ = write!(s, "{v:>16.4}");
+            }
+            let _ = writeln!(s);
+        }
     }
     let _ = writeln!(
         s,

@@ -111,6 +111,21 @@ fn small_csv(rows: usize) -> String {
     s
 }
 
+#[test]
+fn interactions_add_an_elasticity_matrix_to_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "data.csv", &small_csv(80));
+    let out = dir.path().join("model.json");
+    let mut args = fit_args(path(&data), path(&out));
+    args.push("--interactions");
+    run(&args).unwrap();
+    let text = run(&["report", path(&out)]).unwrap();
+    assert!(text.contains("Elasticity matrix"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["report", path(&out), "--format", "json"]).unwrap()).unwrap();
+    assert_eq!(json["elasticity_matrix"].as_array().unwrap().len(), 2);
+}
+
 fn fit_args<'a>(data: &'a str, out: &'a str) -> Vec<&'a str> {
     vec![
         "fit",

@@ -234,3 +234,86 @@ fn weibull_adstocks_fit_through_the_same_search() {
         assert!(m.metrics.test.mape.unwrap() < 0.1);
     }
 }
+
+#[test]
+fn interactions_rank_a_true_synergy_first_and_keep_the_outputs_consistent() {
+    let mut sim = small_sim(10);
+    // Add a known synergy between channels 0 and 1 on top of the simulated outcome.
+    let spend: Vec<Vec<f64>> = sim.data.channels.iter().map(|c| c.values.clone()).collect();
+    let level = |c: usize| -> Vec<f64> {
+        let t = sim.truth.channels[c].transform;
+        t.adstock
+            .apply(&spend[c])
+            .iter()
+            .map(|a| t.saturation.value(*a))
+            .collect()
+    };
+    let (s0, s1) = (level(0), level(1));
+    let gamma = 0.5 * sim.truth.channels[0].transform.beta;
+    for t in 0..sim.data.len() {
+        sim.data.outcome[t] += gamma * s0[t] * s1[t];
+    }
+    let config = ModelConfig {
+        interactions: true,
+        ..quick_config()
+    };
+    let m = fit(&sim.data, &config, &[]).unwrap();
+    assert_eq!(m.estimate.interactions.len(), 3);
+    let g01 = m
+        .estimate
+        .interactions
+        .iter()
+        .find(|it| (it.first, it.second) == (0, 1))
+        .unwrap()
+        .gamma;
+    println!(
+        "synergy 0-1: fitted {g01:.0}, true {gamma:.0}; all {:?}",
+        m.estimate.interactions
+    );
+    assert!((g01 / gamma - 1.0).abs() < 0.35);
+
+    // The decomposition still adds up, with interactions split between their channels.
+    let d = &m.decomposition;
+    for t in 0..d.fitted.len() {
+        let sum: f64 = d
+            .baseline
+            .iter()
+            .chain(&d.channels)
+            .map(|s| s.values[t])
+            .sum();
+        assert!((sum - d.fitted[t]).abs() <= 1e-6 * d.fitted[t].abs().max(1.0));
+    }
+    // Each column of the elasticity matrix sums to that channel's elasticity.
+    let e = m.elasticity_matrix.as_ref().unwrap();
+    for (j, s) in m.summary.iter().enumerate() {
+        let col: f64 = e.iter().map(|row| row[j]).sum();
+        assert!((col - s.elasticity.value).abs() <= 1e-9 * s.elasticity.value.abs().max(1e-12));
+    }
+    assert!(e[0][1] > 0.0 && e[1][0] > 0.0);
+    // The optimizer's separable curves match the reported curves at current spend.
+    for (r, curve) in m.channel_responses().iter().zip(&m.response_curves) {
+        for (x, y) in curve.spend.iter().zip(&curve.outcome) {
+            assert!((r.outcome_per_period(*x) - y.value).abs() <= 1e-9 * y.value.max(1.0));
+        }
+    }
+    // Forecasts use the interactions too.
+    let plan = Plan {
+        first_day: sim.data.day_of(sim.data.len()),
+        spend: sim
+            .data
+            .channels
+            .iter()
+            .map(|c| {
+                Series::new(
+                    c.name.clone(),
+                    vec![c.values.iter().sum::<f64>() / 130.0; 4],
+                )
+            })
+            .collect(),
+        controls: Vec::new(),
+        events: Vec::new(),
+    };
+    assert_eq!(m.forecast(&plan, 1).unwrap().periods.len(), 4);
+    let json = serde_json::to_string(&m).unwrap();
+    assert!(serde_json::from_str::<FittedModel>(&json).unwrap() == m);
+}

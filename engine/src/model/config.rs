@@ -95,6 +95,14 @@ pub struct ModelConfig {
     pub yearly_order: usize,
     /// Weekly Fourier order (daily data only).
     pub weekly_order: usize,
+    /// Add a non-negative interaction term `γ_ij · s_i · s_j` for every pair of channels
+    /// (cross-channel synergy). Off by default.
+    #[serde(default)]
+    pub interactions: bool,
+    /// Relative ridge penalty on the interaction coefficients (a prior that synergies are
+    /// small unless the data insist).
+    #[serde(default = "default_interaction_ridge")]
+    pub interaction_ridge: f64,
     /// Relative ridge penalty on every coefficient but the intercept.
     pub ridge: f64,
     /// Share of the periods, oldest first, used for training.
@@ -123,6 +131,8 @@ impl Default for ModelConfig {
             changepoints: 0,
             yearly_order: 2,
             weekly_order: 3,
+            interactions: false,
+            interaction_ridge: default_interaction_ridge(),
             ridge: 0.005,
             train_share: 0.7,
             validation_share: 0.15,
@@ -133,6 +143,10 @@ impl Default for ModelConfig {
             seed: 0,
         }
     }
+}
+
+fn default_interaction_ridge() -> f64 {
+    0.1
 }
 
 impl ModelConfig {
@@ -147,7 +161,11 @@ impl ModelConfig {
                 "train and validation shares must be positive and leave room for a test set",
             ));
         }
-        if !(self.ridge.is_finite() && self.ridge >= 0.0) {
+        if !(self.ridge.is_finite()
+            && self.ridge >= 0.0
+            && self.interaction_ridge.is_finite()
+            && self.interaction_ridge >= 0.0)
+        {
             return Err(EngineError::invalid("ridge", "must be zero or more"));
         }
         if !(self.max_test_mape.is_finite() && self.max_test_mape > 0.0) {

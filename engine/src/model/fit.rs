@@ -9,8 +9,8 @@ use super::data::{Dataset, Periodicity, Series};
 use super::design::BaselineSpec;
 use super::fitted::{
     Bootstrap, ChannelSummary, Decomposition, FitMetrics, FittedChannel, FittedModel, Gate,
-    GateStatus, MODEL_FORMAT_VERSION, ModelState, ResponseCurve, SplitMetrics, contributions,
-    estimate,
+    GateStatus, Interaction, MODEL_FORMAT_VERSION, ModelState, ResponseCurve, SplitMetrics,
+    contributions, estimate,
 };
 use super::search::{
     ChannelSpace, Coefficients, LiftRow, Problem, Transforms, global_search, local_search,
@@ -114,7 +114,7 @@ pub fn fit(data: &Dataset, config: &ModelConfig, lifts: &[LiftTest]) -> Result<F
     let full = problem.solve(&media, y, n)?;
     let fitted = problem.predict(&media, &full);
     let residuals: Vec<f64> = y.iter().zip(&fitted).map(|(a, b)| a - b).collect();
-    let estimate_state = state_of(&transforms, &full);
+    let estimate_state = state_of(&transforms, &full, &problem.pairs);
 
     // Block bootstrap of residuals around the full fit.
     let block = config
@@ -166,7 +166,7 @@ pub fn fit(data: &Dataset, config: &ModelConfig, lifts: &[LiftTest]) -> Result<F
             (transforms.clone(), media.clone())
         };
         let c = problem.solve(&m_r, &y_star, n)?;
-        replicates.push(state_of(&t_r, &c));
+        replicates.push(state_of(&t_r, &c, &problem.pairs));
     }
 
     let cur_window = p.current_window().min(n);
@@ -214,6 +214,12 @@ pub fn fit(data: &Dataset, config: &ModelConfig, lifts: &[LiftTest]) -> Result<F
         })
         .collect();
 
+    let current: Vec<f64> = channels
+        .iter()
+        .map(|c| c.current_spend_per_period)
+        .collect();
+    let point_levels = estimate_state.levels(&current);
+    let replicate_levels: Vec<Vec<f64>> = replicates.iter().map(|r| r.levels(&current)).collect();
     let response_curves = channels
         .iter()
         .enumerate()
@@ -222,23 +228,26 @@ pub fn fit(data: &Dataset, config: &ModelConfig, lifts: &[LiftTest]) -> Result<F
             let grid: Vec<f64> = (0..config.curve_points)
                 .map(|i| top * i as f64 / (config.curve_points - 1) as f64)
                 .collect();
-            let at = |t: &ChannelTransform, x: f64| {
-                t.beta * t.saturation.value(t.adstock.steady_state_multiplier() * x)
-            };
             ResponseCurve {
                 channel: ch.name.clone(),
                 outcome: grid
                     .iter()
                     .map(|x| {
-                        let d: Vec<f64> =
-                            replicates.iter().map(|r| at(&r.channels[c], *x)).collect();
-                        estimate(at(&estimate_state.channels[c], *x), &d, level)
+                        let d: Vec<f64> = replicates
+                            .iter()
+                            .zip(&replicate_levels)
+                            .map(|(r, l)| r.curve(c, *x, l))
+                            .collect();
+                        estimate(estimate_state.curve(c, *x, &point_levels), &d, level)
                     })
                     .collect(),
                 spend: grid,
             }
         })
         .collect();
+    let elasticity_matrix = config
+        .interactions
+        .then(|| elasticity_matrix(&estimate_state, &current, current_outcome));
 
     let contrib = contributions(&estimate_state, &spend, 0);
     let decomposition = Decomposition {
@@ -267,6 +276,7 @@ pub fn fit(data: &Dataset, config: &ModelConfig, lifts: &[LiftTest]) -> Result<F
         metrics,
         gate,
         summary,
+        elasticity_matrix,
         response_curves,
         decomposition,
         bootstrap: Bootstrap {
@@ -353,7 +363,13 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, config: &ModelConfig) -> Result<Pre
     );
     problem.validation_weight = config.search.validation_weight;
     let k = data.channels.len();
-    let params = k + spec.width() + problem.dim();
+    problem.interaction_ridge = config.interaction_ridge;
+    if config.interactions {
+        problem.pairs = (0..k)
+            .flat_map(|i| (i + 1..k).map(move |j| (i, j)))
+            .collect();
+    }
+    let params = k + problem.pairs.len() + spec.width() + problem.dim();
     if n_train <= params {
         return Err(EngineError::invalid(
             "periods",
@@ -376,8 +392,17 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, config: &ModelConfig) -> Result<Pre
     })
 }
 
-fn state_of(transforms: &[Transforms], c: &Coefficients) -> ModelState {
+fn state_of(transforms: &[Transforms], c: &Coefficients, pairs: &[(usize, usize)]) -> ModelState {
     ModelState {
+        interactions: pairs
+            .iter()
+            .zip(&c.beta[transforms.len()..])
+            .map(|(&(first, second), &gamma)| Interaction {
+                first,
+                second,
+                gamma,
+            })
+            .collect(),
         channels: transforms
             .iter()
             .zip(&c.beta)
@@ -451,16 +476,22 @@ fn channel_outputs(
     current_outcome: f64,
 ) -> Vec<[f64; 7]> {
     let contrib = contributions(state, spend, 0);
+    let current: Vec<f64> = channels
+        .iter()
+        .map(|c| c.current_spend_per_period)
+        .collect();
+    let levels = state.levels(&current);
     state
         .channels
         .iter()
         .zip(channels)
         .zip(contrib)
-        .map(|((t, ch), c)| {
+        .enumerate()
+        .map(|(i, ((t, ch), c))| {
             let total: f64 = c.iter().sum();
             let m = t.adstock.steady_state_multiplier();
             let x = ch.current_spend_per_period;
-            let marginal = t.beta * m * t.saturation.derivative(m * x);
+            let marginal = state.marginal(i, x, &levels);
             [
                 t.beta,
                 total,
@@ -472,6 +503,44 @@ fn channel_outputs(
             ]
         })
         .collect()
+}
+
+/// `E[i][j] = x_j / ȳ · ∂r_i/∂x_j` at current spend, where `r_i` is channel `i`'s attributed
+/// steady-state outcome (its own term plus half of each of its interactions).
+fn elasticity_matrix(state: &ModelState, current: &[f64], current_outcome: f64) -> Vec<Vec<f64>> {
+    let k = state.channels.len();
+    let levels = state.levels(current);
+    let slope: Vec<f64> = state
+        .channels
+        .iter()
+        .zip(current)
+        .map(|(t, x)| {
+            let m = t.adstock.steady_state_multiplier();
+            m * t.saturation.derivative(m * x)
+        })
+        .collect();
+    let mut e = vec![vec![0.0; k]; k];
+    for i in 0..k {
+        let mut own = state.channels[i].beta;
+        for it in &state.interactions {
+            let other = if it.first == i {
+                it.second
+            } else if it.second == i {
+                it.first
+            } else {
+                continue;
+            };
+            own += 0.5 * it.gamma * levels[other];
+            e[i][other] += 0.5 * it.gamma * levels[i] * slope[other];
+        }
+        e[i][i] += own * slope[i];
+    }
+    for row in &mut e {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v *= current[j] / current_outcome;
+        }
+    }
+    e
 }
 
 /// Maps lift tests to (channel index, first period, last period, test).

@@ -126,13 +126,72 @@ pub struct FittedChannel {
     pub history_tail: Vec<f64>,
 }
 
-/// Coefficients of one fit: the channel transforms and β, and the baseline coefficients.
+/// A cross-channel term `gamma · s_first · s_second` (saturated adstocked spend of both).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interaction {
+    /// Index of the first channel.
+    pub first: usize,
+    /// Index of the second channel.
+    pub second: usize,
+    /// Coefficient, outcome per period, non-negative (synergy).
+    pub gamma: f64,
+}
+
+/// Coefficients of one fit: the channel transforms and β, interactions, and the baseline
+/// coefficients.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelState {
     /// One per channel, in channel order.
     pub channels: Vec<ChannelTransform>,
+    /// Pairwise interaction terms (empty unless the model was fitted with interactions).
+    #[serde(default)]
+    pub interactions: Vec<Interaction>,
     /// One per baseline column, in [`BaselineSpec::column_names`] order.
     pub baseline: Vec<f64>,
+}
+
+impl ModelState {
+    /// Steady-state saturation level of each channel at constant spend `x[c]` per period.
+    pub fn levels(&self, x: &[f64]) -> Vec<f64> {
+        self.channels
+            .iter()
+            .zip(x)
+            .map(|(t, x)| t.saturation.value(t.adstock.steady_state_multiplier() * x))
+            .collect()
+    }
+
+    /// Channel `c`'s β with its interactions folded in at the other channels' saturation
+    /// `levels`: `β_c + Σ_j γ_cj · s_j`.
+    pub fn effective_beta(&self, c: usize, levels: &[f64]) -> f64 {
+        self.channels[c].beta
+            + self
+                .interactions
+                .iter()
+                .map(|it| {
+                    if it.first == c {
+                        it.gamma * levels[it.second]
+                    } else if it.second == c {
+                        it.gamma * levels[it.first]
+                    } else {
+                        0.0
+                    }
+                })
+                .sum::<f64>()
+    }
+
+    /// Steady-state outcome per period that channel `c` adds at spend `z` per period, with the
+    /// other channels at saturation `levels` (the response curve).
+    pub fn curve(&self, c: usize, z: f64, levels: &[f64]) -> f64 {
+        let t = &self.channels[c];
+        self.effective_beta(c, levels) * t.saturation.value(t.adstock.steady_state_multiplier() * z)
+    }
+
+    /// Derivative of [`Self::curve`] in `z` (the marginal ROAS).
+    pub fn marginal(&self, c: usize, z: f64, levels: &[f64]) -> f64 {
+        let t = &self.channels[c];
+        let m = t.adstock.steady_state_multiplier();
+        self.effective_beta(c, levels) * m * t.saturation.derivative(m * z)
+    }
 }
 
 /// Per-channel outputs with intervals.
@@ -159,7 +218,8 @@ pub struct ChannelSummary {
     pub current_spend_per_period: f64,
 }
 
-/// A response curve: steady-state outcome per period against spend per period, with a band.
+/// A response curve: steady-state outcome per period against spend per period (the other
+/// channels at their current spend), with a band.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResponseCurve {
     /// Channel name.
@@ -229,6 +289,11 @@ pub struct FittedModel {
     pub gate: Gate,
     /// Per-channel outputs with intervals.
     pub summary: Vec<ChannelSummary>,
+    /// With interactions: `E[i][j]`, the percent change of the outcome attributed to channel `i`
+    /// per percent change of channel `j`'s spend, at current spend, relative to the mean outcome
+    /// of the last quarter (point estimate). Column `j` sums to channel `j`'s `elasticity`.
+    #[serde(default)]
+    pub elasticity_matrix: Option<Vec<Vec<f64>>>,
     /// Response curves with bands.
     pub response_curves: Vec<ResponseCurve>,
     /// Decomposition over the history.
@@ -253,7 +318,9 @@ pub struct ChannelResponse {
     pub adstock: Adstock,
     /// Diminishing returns.
     pub saturation: Saturation,
-    /// Outcome per period at full saturation.
+    /// Outcome per period at full saturation. With interactions, each interaction is folded in
+    /// at the other channels' current spend (`β_c + Σ_j γ_cj · s_j(current_j)`): a separable
+    /// curve that is exact while the other channels stay at their current spend.
     pub beta: f64,
     /// Adstocked level per unit of constant spend per period (1 for normalized adstock).
     pub steady_state_multiplier: f64,
@@ -362,8 +429,9 @@ pub(crate) fn estimate(value: f64, draws: &[f64], level: f64) -> Estimate {
     }
 }
 
-/// Channel contributions per period for spend series (with any carry-in prepended).
-pub(crate) fn contributions(state: &ModelState, spend: &[Vec<f64>], skip: usize) -> Vec<Vec<f64>> {
+/// Saturated adstocked spend per channel (spend with any carry-in prepended), dropping the
+/// first `skip` periods.
+pub(crate) fn saturated(state: &ModelState, spend: &[Vec<f64>], skip: usize) -> Vec<Vec<f64>> {
     state
         .channels
         .iter()
@@ -371,12 +439,31 @@ pub(crate) fn contributions(state: &ModelState, spend: &[Vec<f64>], skip: usize)
         .map(|(t, x)| {
             let mut a = vec![0.0; x.len()];
             convolve(&t.adstock.weights(), x, &mut a);
-            a[skip..]
+            a[skip.min(a.len())..]
                 .iter()
-                .map(|v| t.beta * t.saturation.value(*v))
+                .map(|v| t.saturation.value(*v))
                 .collect()
         })
         .collect()
+}
+
+/// Channel contributions per period: each channel's own term plus half of each of its
+/// interaction terms (the Shapley split of a product), so that they add up to the media part.
+pub(crate) fn contributions(state: &ModelState, spend: &[Vec<f64>], skip: usize) -> Vec<Vec<f64>> {
+    let s = saturated(state, spend, skip);
+    let mut out: Vec<Vec<f64>> = s
+        .iter()
+        .zip(&state.channels)
+        .map(|(s, t)| s.iter().map(|v| t.beta * v).collect())
+        .collect();
+    for it in &state.interactions {
+        for t in 0..s[it.first].len() {
+            let half = 0.5 * it.gamma * s[it.first][t] * s[it.second][t];
+            out[it.first][t] += half;
+            out[it.second][t] += half;
+        }
+    }
+    out
 }
 
 impl FittedModel {
@@ -392,14 +479,21 @@ impl FittedModel {
 
     /// Per-channel response curves in plain numbers, for the optimizer.
     pub fn channel_responses(&self) -> Vec<ChannelResponse> {
+        let current: Vec<f64> = self
+            .channels
+            .iter()
+            .map(|c| c.current_spend_per_period)
+            .collect();
+        let levels = self.estimate.levels(&current);
         self.channels
             .iter()
-            .map(|c| ChannelResponse {
+            .enumerate()
+            .map(|(i, c)| ChannelResponse {
                 channel: c.name.clone(),
                 periodicity: self.periodicity,
                 adstock: c.transform.adstock,
                 saturation: c.transform.saturation,
-                beta: c.transform.beta,
+                beta: self.estimate.effective_beta(i, &levels),
                 steady_state_multiplier: c.transform.adstock.steady_state_multiplier(),
                 spend_scale: 1.0,
                 outcome_scale: 1.0,
@@ -433,6 +527,15 @@ impl FittedModel {
             for t in &s.channels {
                 t.adstock.validate()?;
                 t.saturation.validate()?;
+            }
+            if s.interactions
+                .iter()
+                .any(|it| it.first >= k || it.second >= k || it.first == it.second)
+            {
+                return Err(EngineError::invalid(
+                    "model",
+                    "an interaction names a channel that does not exist",
+                ));
             }
         }
         Ok(())
@@ -485,21 +588,9 @@ impl FittedModel {
         let cols = self
             .baseline_spec
             .columns(self.periods, h, &plan.events, &plan.controls)?;
+        let skip = self.channels.first().map_or(0, |c| c.history_tail.len());
         let predict = |state: &ModelState| -> (Vec<f64>, Vec<Vec<f64>>) {
-            let contrib: Vec<Vec<f64>> = state
-                .channels
-                .iter()
-                .zip(&spend)
-                .zip(&self.channels)
-                .map(|((t, x), c)| {
-                    let mut a = vec![0.0; x.len()];
-                    convolve(&t.adstock.weights(), x, &mut a);
-                    a[c.history_tail.len()..]
-                        .iter()
-                        .map(|v| t.beta * t.saturation.value(*v))
-                        .collect()
-                })
-                .collect();
+            let contrib = contributions(state, &spend, skip);
             let mut y = vec![0.0; h];
             for (col, g) in cols.iter().zip(&state.baseline) {
                 y.iter_mut().zip(col).for_each(|(o, v)| *o += g * v);

@@ -23,7 +23,7 @@ pub use design::{BaselineGroup, BaselineSpec};
 pub use fit::fit;
 pub use fitted::{
     Bootstrap, ChannelResponse, ChannelSummary, Decomposition, Estimate, FitMetrics, FittedChannel,
-    FittedModel, Forecast, ForecastPeriod, Gate, GateStatus, MODEL_FORMAT_VERSION, ModelState,
-    Plan, ResponseCurve, SplitMetrics,
+    FittedModel, Forecast, ForecastPeriod, Gate, GateStatus, Interaction, MODEL_FORMAT_VERSION,
+    ModelState, Plan, ResponseCurve, SplitMetrics,
 };
 pub use solve::nnls_ridge;

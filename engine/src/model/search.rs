@@ -120,6 +120,10 @@ pub(crate) struct Problem<'a> {
     pub lifts: Vec<LiftRow>,
     /// Weight of the validation rows in the objective.
     pub validation_weight: f64,
+    /// Channel pairs `(i, j)`, `i < j`, with an interaction column `s_i · s_j`.
+    pub pairs: Vec<(usize, usize)>,
+    /// Relative ridge penalty on the interaction columns.
+    pub interaction_ridge: f64,
     /// `BᵀB` over the training rows and over all rows.
     base_gram_train: DMatrix<f64>,
     base_gram_all: DMatrix<f64>,
@@ -170,6 +174,8 @@ impl<'a> Problem<'a> {
             ridge,
             lifts: Vec::new(),
             validation_weight: 1.0,
+            pairs: Vec::new(),
+            interaction_ridge: 0.0,
             base_gram_train,
             base_gram_all,
         }
@@ -194,10 +200,12 @@ impl<'a> Problem<'a> {
         out
     }
 
-    /// Saturated adstocked spend per channel over all periods.
+    /// The media columns over all periods: saturated adstocked spend per channel, then one
+    /// product column per interacting pair.
     pub fn media_columns(&self, transforms: &[Transforms]) -> Vec<Vec<f64>> {
         let n = self.n();
-        self.spend
+        let mut cols: Vec<Vec<f64>> = self
+            .spend
             .iter()
             .zip(transforms)
             .map(|(x, (a, s))| {
@@ -206,7 +214,12 @@ impl<'a> Problem<'a> {
                 col.iter_mut().for_each(|v| *v = s.value(*v));
                 col
             })
-            .collect()
+            .collect();
+        for &(i, j) in &self.pairs {
+            let product = cols[i].iter().zip(&cols[j]).map(|(a, b)| a * b).collect();
+            cols.push(product);
+        }
+        cols
     }
 
     /// Fits the coefficients on the first `rows` periods of `y` (plus the lift rows).
@@ -252,6 +265,10 @@ impl<'a> Problem<'a> {
             b[l.channel] += w2 * s * l.lift;
         }
         let mut ridge = vec![self.ridge; p];
+        let channels = k - self.pairs.len();
+        ridge[channels..k]
+            .iter_mut()
+            .for_each(|r| *r = self.interaction_ridge);
         ridge[k] = 0.0; // the intercept is not penalized
         let mut nonneg = vec![false; p];
         nonneg[..k].iter_mut().for_each(|c| *c = true);
