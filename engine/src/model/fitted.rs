@@ -10,7 +10,7 @@ use super::data::{Periodicity, Series};
 use super::design::{BaselineGroup, BaselineSpec};
 use crate::convert::ChannelTransform;
 use crate::error::{EngineError, Result};
-use crate::transform::{Adstock, Saturation, convolve};
+use crate::transform::{Adstock, Saturation};
 
 /// The version of the `model.json` format written by this engine.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
@@ -437,8 +437,7 @@ pub(crate) fn saturated(state: &ModelState, spend: &[Vec<f64>], skip: usize) -> 
         .iter()
         .zip(spend)
         .map(|(t, x)| {
-            let mut a = vec![0.0; x.len()];
-            convolve(&t.adstock.weights(), x, &mut a);
+            let a = t.adstock.apply(x);
             a[skip.min(a.len())..]
                 .iter()
                 .map(|v| t.saturation.value(*v))

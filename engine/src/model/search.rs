@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use super::config::{AdstockKind, ModelConfig, SaturationKind};
 use super::solve::nnls_ridge;
 use crate::error::{EngineError, Result};
-use crate::transform::{Adstock, Saturation, convolve};
+use crate::transform::{Adstock, Saturation};
 
 /// One channel's transforms.
 pub type Transforms = (Adstock, Saturation);
@@ -210,7 +210,7 @@ impl<'a> Problem<'a> {
             .zip(transforms)
             .map(|(x, (a, s))| {
                 let mut col = vec![0.0; n];
-                convolve(&a.weights(), x, &mut col);
+                a.apply_into(x, &mut col);
                 col.iter_mut().for_each(|v| *v = s.value(*v));
                 col
             })
