@@ -66,12 +66,12 @@ fn weekly_simulations_recover_channel_roas_within_15_percent_median_error() {
 
 #[test]
 fn daily_simulations_recover_channel_roas_within_15_percent_median_error() {
-    let mut r = recover(0..4, SimConfig::daily);
+    let mut r = recover(0..8, SimConfig::daily);
     let n = r.roas_errors.len();
     let err = median(&mut r.roas_errors);
     let mape = median(&mut r.test_mapes);
     println!(
-        "daily, 4 seeds, {n} channels: median |ROAS error| {:.1}%, median test MAPE {:.2}%",
+        "daily, 8 seeds, {n} channels: median |ROAS error| {:.1}%, median test MAPE {:.2}%",
         100.0 * err,
         100.0 * mape
     );
