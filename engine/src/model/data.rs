@@ -119,6 +119,14 @@ impl Dataset {
         if n == 0 {
             return Err(EngineError::invalid("outcome", "no periods"));
         }
+        if !(super::fitted::MIN_DAY..=super::fitted::MAX_DAY).contains(&self.first_day)
+            || n > 1_000_000
+        {
+            return Err(EngineError::invalid(
+                "first_day",
+                "dates must lie within a few thousand years of 1970, with at most a million periods",
+            ));
+        }
         if self.channels.is_empty() {
             return Err(EngineError::invalid(
                 "channels",

@@ -12,6 +12,11 @@ use crate::convert::ChannelTransform;
 use crate::error::{EngineError, Result};
 use crate::transform::{Adstock, Saturation};
 
+/// Dates are accepted between years −25000 and 29000 or so (days since 1970-01-01).
+pub(crate) const MIN_DAY: i64 = -10_000_000;
+/// See [`MIN_DAY`].
+pub(crate) const MAX_DAY: i64 = 10_000_000;
+
 /// The version of the `model.json` format written by this engine.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
 
@@ -515,6 +520,19 @@ impl FittedModel {
         }
         let k = self.channels.len();
         let q = self.baseline_spec.width();
+        let tail = self.channels.first().map_or(0, |c| c.history_tail.len());
+        if self.channels.iter().any(|c| c.history_tail.len() != tail) {
+            return Err(EngineError::invalid(
+                "model.channels",
+                "every channel needs the same history_tail length",
+            ));
+        }
+        if !(MIN_DAY..=MAX_DAY).contains(&self.first_day) || self.periods > 1_000_000 {
+            return Err(EngineError::invalid(
+                "model",
+                "first_day or periods is out of range",
+            ));
+        }
         let states = std::iter::once(&self.estimate).chain(&self.bootstrap.replicates);
         for s in states {
             if s.channels.len() != k || s.baseline.len() != q {
@@ -546,7 +564,11 @@ impl FittedModel {
     pub fn forecast(&self, plan: &Plan, seed: u64) -> Result<Forecast> {
         self.check()?;
         let days = self.periodicity.days();
-        let expected_first = self.first_day + self.periods as i64 * days;
+        let expected_first = i64::try_from(self.periods)
+            .ok()
+            .and_then(|p| p.checked_mul(days))
+            .and_then(|d| d.checked_add(self.first_day))
+            .ok_or_else(|| EngineError::invalid("model.periods", "is out of range"))?;
         if plan.first_day != expected_first {
             return Err(EngineError::invalid(
                 "plan.first_day",
