@@ -294,6 +294,16 @@ fn run_fit(a: &FitArgs) -> Result<String, CommandError> {
     write_atomically(&a.out, json.as_bytes())?;
     let mut s = String::new();
     let _ = writeln!(s, "wrote {}", a.out.display());
+    let t = &model.metrics.test;
+    let _ = writeln!(
+        s,
+        "test split ({} periods): R2 {}, MAPE {}, NRMSE {}",
+        t.periods,
+        t.r2.map_or("n/a".into(), |v| format!("{v:.3}")),
+        t.mape
+            .map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v)),
+        t.nrmse.map_or("n/a".into(), |v| format!("{v:.3}")),
+    );
     s.push_str(&gate_line(&model));
     Ok(s)
 }
