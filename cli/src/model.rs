@@ -422,6 +422,16 @@ fn run_report(a: &ReportArgs) -> Result<String, CommandError> {
             num(f.nrmse)
         );
     }
+    let d = &m.decomposition;
+    let fitted: f64 = d.fitted.iter().sum();
+    if fitted != 0.0 {
+        let _ = write!(s, "\nDecomposition of the fitted outcome:");
+        for part in d.baseline.iter().chain(&d.channels) {
+            let v: f64 = part.values.iter().sum();
+            let _ = write!(s, " {} {:.1}%;", part.name, 100.0 * v / fitted);
+        }
+        let _ = writeln!(s);
+    }
     let level = 100.0 * m.bootstrap.level;
     let _ = writeln!(
         s,
@@ -612,7 +622,7 @@ fn run_forecast(a: &ForecastArgs) -> Result<String, CommandError> {
             .map_err(|e| CommandError::failure(e.to_string()));
     }
     let mut s = String::new();
-    let _ = writeln!(
+    let _ = write!(
         s,
         "{:<12}{:>16}{:>16}{:>16}",
         "date",
@@ -620,8 +630,12 @@ fn run_forecast(a: &ForecastArgs) -> Result<String, CommandError> {
         format!("{:.0}% low", 100.0 * f.level),
         format!("{:.0}% high", 100.0 * f.level)
     );
+    for c in &f.channels {
+        let _ = write!(s, "{:>16}", c);
+    }
+    let _ = writeln!(s);
     for p in &f.periods {
-        let _ = writeln!(
+        let _ = write!(
             s,
             "{:<12}{:>16.1}{:>16.1}{:>16.1}",
             date_of(p.day),
@@ -629,11 +643,24 @@ fn run_forecast(a: &ForecastArgs) -> Result<String, CommandError> {
             p.outcome.lower,
             p.outcome.upper
         );
+        for v in &p.channels {
+            let _ = write!(s, "{v:>16.1}");
+        }
+        let _ = writeln!(s);
     }
-    let _ = writeln!(
+    let _ = write!(
         s,
         "{:<12}{:>16.1}{:>16.1}{:>16.1}",
         "total", f.total.value, f.total.lower, f.total.upper
+    );
+    for c in 0..f.channels.len() {
+        let total: f64 = f.periods.iter().map(|p| p.channels[c]).sum();
+        let _ = write!(s, "{total:>16.1}");
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "(channel columns: expected contribution of each channel, adstock carried in from the history)"
     );
     Ok(s)
 }

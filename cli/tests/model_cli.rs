@@ -73,6 +73,10 @@ fn robyn_dataset_fits_through_the_cli_and_the_report_gives_r2_and_nrmse() {
     let text = run(&["report", path(&out)]).unwrap();
     println!("{text}");
     assert!(text.contains("R2") && text.contains("NRMSE") && text.contains("facebook_S"));
+    assert!(
+        text.contains("Decomposition of the fitted outcome: trend"),
+        "{text}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&run(&["report", path(&out), "--format", "json"]).unwrap()).unwrap();
     for split in ["train", "validation", "test"] {
@@ -257,7 +261,7 @@ fn forecast_continues_the_history_with_intervals() {
     assert!(ch(1, 1) > ch(2, 1) && ch(2, 1) >= ch(3, 1), "{periods:?}");
     assert!(ch(1, 0) > ch(2, 0) && ch(2, 0) >= ch(3, 0), "{periods:?}");
     let text = run(&["forecast", path(&out), "--plan", path(&plan)]).unwrap();
-    assert!(text.contains("2021-09-27") && text.contains("total"));
+    assert!(text.contains("2021-09-27") && text.contains("total") && text.contains("x2"));
 
     // A plan that does not start right after the history is refused.
     let late = write(dir.path(), "late.csv", "date,x1,x2\n2021-10-04,0.5,0\n");
