@@ -364,6 +364,7 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, config: &ModelConfig) -> Result<Pre
     problem.validation_weight = config.search.validation_weight;
     let k = data.channels.len();
     problem.interaction_ridge = config.interaction_ridge;
+    problem.hill_shape_prior = config.search.hill_shape_prior;
     if config.interactions {
         problem.pairs = (0..k)
             .flat_map(|i| (i + 1..k).map(move |j| (i, j)))

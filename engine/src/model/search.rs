@@ -124,6 +124,8 @@ pub(crate) struct Problem<'a> {
     pub pairs: Vec<(usize, usize)>,
     /// Relative ridge penalty on the interaction columns.
     pub interaction_ridge: f64,
+    /// Weight of `Σ (ln shape)²` over Hill channels in the objective.
+    pub hill_shape_prior: f64,
     /// `BᵀB` over the training rows and over all rows.
     base_gram_train: DMatrix<f64>,
     base_gram_all: DMatrix<f64>,
@@ -176,6 +178,7 @@ impl<'a> Problem<'a> {
             validation_weight: 1.0,
             pairs: Vec::new(),
             interaction_ridge: 0.0,
+            hill_shape_prior: 0.0,
             base_gram_train,
             base_gram_all,
         }
@@ -323,7 +326,16 @@ impl<'a> Problem<'a> {
             .iter()
             .map(|v| (v - mean) * (v - mean))
             .sum();
-        let v = sse / sst.max(1e-300);
+        // A weak prior toward a Hill shape of 1 (Michaelis–Menten, concave from zero): without
+        // it, S-shaped curves that hand the low-spend effect to the intercept win on noise.
+        let shape_penalty: f64 = transforms
+            .iter()
+            .map(|(_, s)| match s {
+                Saturation::Hill { shape, .. } => shape.ln().powi(2),
+                Saturation::Logistic { .. } => 0.0,
+            })
+            .sum();
+        let v = sse / sst.max(1e-300) + self.hill_shape_prior * shape_penalty;
         if v.is_finite() { v } else { f64::MAX }
     }
 }
