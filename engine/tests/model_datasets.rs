@@ -163,3 +163,31 @@ fn a_lift_test_pulls_the_confounded_channel_toward_the_truth_by_its_precision() 
     );
     assert!(none > loose && loose > medium && medium > tight && tight > 0.8 * truth);
 }
+
+/// With the default Hill family, a 12-week lift at a 10% standard error is enough to bring both
+/// ROAS within 20% of the truth.
+#[test]
+fn roas_dataset_with_the_default_family_and_a_10_percent_lift() {
+    let t = Table::read("pymc_mmm_roas_data.csv");
+    let data = roas_data(&t);
+    let truth = true_roas(&t);
+    let config = ModelConfig {
+        seed: 1,
+        ..ModelConfig::default()
+    };
+    let none = fit(&data, &config, &[]).unwrap();
+    let model = fit(&data, &config, &[x1_lift(&t, 60, 12, 0.1)]).unwrap();
+    for (i, s) in model.summary.iter().enumerate() {
+        println!(
+            "default Hill: {} ROAS without lift {:.1}, with a 10% lift {:.1} [{:.1}, {:.1}] (truth {:.1})",
+            s.channel,
+            none.summary[i].roas.value,
+            s.roas.value,
+            s.roas.lower,
+            s.roas.upper,
+            truth[i]
+        );
+        assert!((s.roas.value / truth[i] - 1.0).abs() <= 0.2);
+    }
+    assert!(none.summary[0].roas.value > truth[0]);
+}
