@@ -4,3 +4,8 @@
 //! and prints tables or JSON. The `mixpilot` binary (in `server`) flattens [`AnalystCommand`]
 //! into its own command line, so an analyst can use the engine without the web app, and the
 //! commands can be built and tested without the web stack.
+
+pub mod csvdata;
+pub mod model;
+
+pub use model::{CommandError, ModelCommand, run_model};

@@ -4,6 +4,10 @@
 //! no web crate; callers (the CLI, the workers, the server) read and write files or rows and hand
 //! the engine plain values. Results are deterministic for a given seed.
 
+pub mod convert;
 pub mod error;
+pub mod model;
+pub mod sim;
+pub mod transform;
 
 pub use error::{EngineError, Result};
