@@ -4,3 +4,11 @@
 //! and prints tables or JSON. The `mixpilot` binary (in `server`) flattens [`AnalystCommand`]
 //! into its own command line, so an analyst can use the engine without the web app, and the
 //! commands can be built and tested without the web stack.
+
+pub mod health;
+pub mod optimize;
+pub mod scenario;
+
+pub use health::{HealthArgs, run_health};
+pub use optimize::{CommandError, Format, InputArgs, OptimizeArgs, run_optimize};
+pub use scenario::{ScenarioArgs, run_scenario};

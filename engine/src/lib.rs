@@ -7,3 +7,5 @@
 pub mod error;
 
 pub use error::{EngineError, Result};
+pub mod optimize;
+pub mod health;

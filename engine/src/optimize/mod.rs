@@ -1,0 +1,486 @@
+//! The budget optimizer: the allocation that best meets a goal under the team's constraints.
+//!
+//! Entry point: [`optimize`]. The method (see `docs/optimizer.md`):
+//!
+//! 1. [`Problem`] is compiled to integer boxes per item (in ticks of the spend granularity,
+//!    one cent by default) and a few linear rows (budget, groups, target).
+//! 2. Each concave curve becomes a piecewise-linear function with breakpoints on whole ticks
+//!    inside the item's box; HiGHS solves the LP (see [`solver`]).
+//! 3. The row duals give an exact Lagrangian upper bound; its per-item maximizers are added as
+//!    breakpoints until the relative gap is ≤ the tolerance (1e-6 by default).
+//! 4. The LP plan is rounded to whole cents by a tiny MIP and checked exactly.
+//! 5. Duals become explanations: the budget's shadow price, each binding constraint's price, and
+//!    each item's marginal return.
+//!
+//! Infeasible constraints are diagnosed by a deletion filter, which returns a minimal set of
+//! conflicting constraints in words ([`EngineError::Infeasible`]).
+
+pub mod curve;
+pub mod problem;
+pub mod scenario;
+
+mod compile;
+mod iis;
+mod round;
+mod solver;
+
+use serde::{Deserialize, Serialize};
+
+pub use curve::{CurveParams, CurveParamsRequest, ResponseCurve, Saturation};
+pub use problem::{
+    Budget, BudgetMode, ChangeLimit, Constraints, ConstraintRef, Cents, GroupBound, GroupRule,
+    Item, ItemBound, ItemRule, Objective, Problem, cents_from_major, major_from_cents,
+};
+
+use crate::error::{EngineError, Result};
+use compile::{Compiled, compile};
+use solver::{Curves, LpOutcome, Pwl, item_objective, lagrangian_bound, relative_gap, solve_lp};
+
+/// Knobs of the method. The defaults are what the product uses.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OptimizeOptions {
+    /// Target relative optimality gap.
+    pub tolerance: f64,
+    /// Most refinement rounds before giving up on the tolerance (the plan is still returned,
+    /// with its measured gap).
+    pub max_rounds: usize,
+    /// Evenly spaced breakpoints per item to start from, besides the box ends and current spend.
+    pub initial_breakpoints: usize,
+    /// Coverage of the outcome intervals computed from curve samples.
+    pub interval_level: f64,
+}
+
+impl Default for OptimizeOptions {
+    fn default() -> Self {
+        Self {
+            tolerance: 1e-6,
+            max_rounds: 60,
+            initial_breakpoints: 2,
+            interval_level: 0.9,
+        }
+    }
+}
+
+/// An interval from the curves' parameter samples.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Lower quantile.
+    pub lower: f64,
+    /// Upper quantile.
+    pub upper: f64,
+    /// Coverage, e.g. 0.9 for the 5%–95% quantiles.
+    pub level: f64,
+}
+
+/// Which side of an item's box holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// Held at its minimum.
+    Lower,
+    /// Held at its maximum.
+    Upper,
+}
+
+/// The constraint holding one item at a bound, and what relaxing it is worth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemBinding {
+    /// Which side.
+    pub side: Side,
+    /// The constraint that sets the bound (`None`: spend cannot go below zero).
+    pub constraint: Option<ConstraintRef>,
+    /// Objective gained per unit of money the bound is relaxed (≥ 0).
+    pub value_per_unit: f64,
+}
+
+/// One item of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedItem {
+    /// The item's id.
+    pub id: String,
+    /// Planned spend per period, in cents.
+    pub spend: Cents,
+    /// Current spend, if known.
+    pub current: Option<Cents>,
+    /// Expected outcome per period at the planned spend.
+    pub expected_outcome: f64,
+    /// Interval of the outcome when the curve carries samples.
+    pub outcome_interval: Option<Interval>,
+    /// Marginal outcome per unit of money at the planned spend.
+    pub marginal_return: f64,
+    /// The bound holding the item, when one does.
+    pub binding: Option<ItemBinding>,
+}
+
+/// A constraint that is binding at the optimum, priced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BindingConstraint {
+    /// Which constraint.
+    pub constraint: ConstraintRef,
+    /// In words.
+    pub description: String,
+    /// Objective gained per unit of money the constraint is relaxed (for item-bound
+    /// constraints: summed over the items it holds, each relaxed by one unit).
+    pub value_per_unit: f64,
+    /// How many items it holds at a bound (0 for rows: budget, groups, target).
+    pub items_held: usize,
+}
+
+/// The current allocation, evaluated on the same curves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentAllocation {
+    /// Total current spend.
+    pub spend: Cents,
+    /// Its expected outcome.
+    pub expected_outcome: f64,
+    /// Its objective value.
+    pub objective_value: f64,
+    /// Whether it meets every constraint of the problem.
+    pub feasible: bool,
+}
+
+/// The optimizer's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// One entry per item, in the problem's order.
+    pub items: Vec<PlannedItem>,
+    /// Total planned spend, in cents.
+    pub total_spend: Cents,
+    /// Expected outcome per period.
+    pub expected_outcome: f64,
+    /// Interval of the total outcome when curves carry samples.
+    pub outcome_interval: Option<Interval>,
+    /// The objective's value (the outcome, or profit).
+    pub objective_value: f64,
+    /// A proven upper bound on the best achievable objective.
+    pub upper_bound: f64,
+    /// `(upper_bound − objective_value) / |upper_bound|`.
+    pub gap: f64,
+    /// Refinement rounds used.
+    pub rounds: usize,
+    /// Linear pieces in the final LP.
+    pub segments: usize,
+    /// Objective gained per extra unit of money of budget (0 when the budget is not binding).
+    pub budget_shadow_price: f64,
+    /// Binding constraints, most valuable to relax first.
+    pub binding: Vec<BindingConstraint>,
+    /// The current allocation, when every item has a current spend.
+    pub current: Option<CurrentAllocation>,
+}
+
+impl Plan {
+    /// Spend of an item by id.
+    pub fn spend_of(&self, id: &str) -> Option<Cents> {
+        self.items.iter().find(|i| i.id == id).map(|i| i.spend)
+    }
+}
+
+/// Finds the best allocation.
+///
+/// # Errors
+///
+/// [`EngineError::InvalidInput`] for bad numbers or ids, [`EngineError::Infeasible`] with a
+/// minimal conflicting set when the constraints cannot hold together, and
+/// [`EngineError::NotConverged`] if the solver fails.
+pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
+    if !(options.tolerance.is_finite() && options.tolerance > 0.0) {
+        return Err(EngineError::invalid("tolerance", "must be > 0"));
+    }
+    let ix = problem.index()?;
+    let comp = match compile(problem, &ix, &|_| true) {
+        Ok(c) => c,
+        Err(_) => return Err(iis::diagnose(problem, &ix)),
+    };
+    let unit = comp.unit;
+    let curves = Curves {
+        params: problem.items.iter().map(|i| &i.curve.params).collect(),
+        per_tick: unit as f64 / 100.0,
+    };
+    for (i, it) in problem.items.iter().enumerate() {
+        let lo_money = comp.lo[i] as f64 * curves.per_tick;
+        if comp.hi[i] > comp.lo[i] && !it.curve.params.is_concave_from(lo_money) {
+            return Err(EngineError::invalid(
+                format!("items[{i}].curve"),
+                format!(
+                    "{} is S-shaped (Hill shape > 1) below ${:.2} and may spend as little as \
+                     ${lo_money:.2}; S-shaped curves are not supported yet: raise its minimum \
+                     above the inflection point or use a concave curve",
+                    it.id,
+                    it.curve.params.convex_below()
+                ),
+            ));
+        }
+    }
+    let current_ticks: Vec<Option<i64>> = problem
+        .items
+        .iter()
+        .map(|it| it.current.filter(|c| c % unit == 0).map(|c| c / unit))
+        .collect();
+
+    let mut pwl = Pwl::new(&comp, &curves, &current_ticks, options.initial_breakpoints);
+    let mut best_upper = f64::INFINITY;
+    let mut rounds = 0;
+    let mut last = None;
+    for round in 0..options.max_rounds.max(1) {
+        rounds = round + 1;
+        let lp = match solve_lp(&comp, &pwl)? {
+            LpOutcome::Solved(lp) => lp,
+            LpOutcome::Infeasible => return Err(iis::diagnose(problem, &ix)),
+        };
+        let x = lp.x();
+        let value = solver::objective(&comp, &curves, &x);
+        let (upper, argmax) = lagrangian_bound(&comp, &curves, &lp.duals);
+        best_upper = best_upper.min(upper);
+        let gap = relative_gap(best_upper, value);
+        let mut added = false;
+        if gap > options.tolerance * 0.5 {
+            for (i, &z) in argmax.iter().enumerate() {
+                added |= pwl.insert(&curves, i, z.floor() as i64);
+                added |= pwl.insert(&curves, i, z.ceil() as i64);
+            }
+            for (i, &v) in x.iter().enumerate() {
+                if lp.partial[i] > 0.0 {
+                    added |= pwl.insert(&curves, i, v.floor() as i64);
+                    added |= pwl.insert(&curves, i, v.ceil() as i64);
+                }
+            }
+        }
+        last = Some(lp);
+        if !added {
+            break;
+        }
+    }
+    let Some(lp) = last else {
+        return Err(EngineError::NotConverged("no LP was solved".to_owned()));
+    };
+    let mut ticks = round::round_plan(&comp, &curves, &lp)?;
+
+    // Never worse than a feasible current allocation.
+    let current_plan: Option<Vec<i64>> = current_ticks.iter().copied().collect();
+    let mut current_feasible = false;
+    if let Some(cur) = &current_plan {
+        current_feasible = round::satisfies(&comp, &curves, cur);
+        let f_cur = ticks_objective(&comp, &curves, cur);
+        if current_feasible && f_cur > ticks_objective(&comp, &curves, &ticks) {
+            ticks = cur.clone();
+        }
+    }
+    let value = ticks_objective(&comp, &curves, &ticks);
+    let upper = best_upper.max(value);
+    Ok(explain(
+        problem,
+        &comp,
+        &curves,
+        &ticks,
+        &lp.duals,
+        Solved {
+            value,
+            upper,
+            rounds,
+            segments: pwl.len(),
+            current_feasible,
+            level: options.interval_level,
+        },
+    ))
+}
+
+fn ticks_objective(comp: &Compiled, curves: &Curves<'_>, t: &[i64]) -> f64 {
+    t.iter()
+        .enumerate()
+        .map(|(i, &v)| item_objective(comp, curves, i, v as f64))
+        .sum()
+}
+
+struct Solved {
+    value: f64,
+    upper: f64,
+    rounds: usize,
+    segments: usize,
+    current_feasible: bool,
+    level: f64,
+}
+
+fn quantiles(mut v: Vec<f64>, level: f64) -> Option<Interval> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let q = |p: f64| {
+        let pos = p * (v.len() - 1) as f64;
+        let (a, b) = (pos.floor() as usize, pos.ceil() as usize);
+        v[a] + (v[b] - v[a]) * (pos - a as f64)
+    };
+    let tail = (1.0 - level.clamp(0.0, 1.0)) / 2.0;
+    Some(Interval {
+        lower: q(tail),
+        upper: q(1.0 - tail),
+        level,
+    })
+}
+
+fn explain(
+    problem: &Problem,
+    comp: &Compiled,
+    curves: &Curves<'_>,
+    ticks: &[i64],
+    duals: &[f64],
+    s: Solved,
+) -> Plan {
+    let unit = comp.unit;
+    let per_tick = curves.per_tick;
+    let n = ticks.len();
+    // Per-item price of spend implied by the rows: Σ_r y_r a_ri (objective per tick).
+    let mut price = vec![comp.cost_per_tick; n];
+    let mut weight = vec![comp.weight; n];
+    for (row, &y) in comp.rows.iter().zip(duals) {
+        for &(i, a) in &row.coefs {
+            price[i] += y * a;
+        }
+        for &(i, b) in &row.outcome {
+            weight[i] -= y * b;
+        }
+    }
+    let n_samples = problem
+        .items
+        .iter()
+        .map(|it| it.curve.samples.len())
+        .max()
+        .unwrap_or(0);
+    let mut total_samples = vec![0.0f64; n_samples];
+    let mut items = Vec::with_capacity(n);
+    let mut held: std::collections::BTreeMap<ConstraintRef, (f64, usize)> = Default::default();
+    for (i, it) in problem.items.iter().enumerate() {
+        let t = ticks[i] as f64;
+        let spend = ticks[i] * unit;
+        let money = spend as f64 / 100.0;
+        let outcome = it.curve.value(money);
+        let samples: Vec<f64> = (0..n_samples)
+            .map(|s| {
+                it.curve
+                    .samples
+                    .get(s)
+                    .map_or(outcome, |p| p.value(money))
+            })
+            .collect();
+        for (acc, v) in total_samples.iter_mut().zip(&samples) {
+            *acc += v;
+        }
+        let interval = if it.curve.samples.is_empty() {
+            None
+        } else {
+            quantiles(samples, s.level)
+        };
+        // Reduced value of one more tick: positive wants more, negative wants less.
+        let reduced = weight[i] * curves.df(i, t) - price[i];
+        let tol = 1e-9 * (weight[i] * curves.df(i, t)).abs().max(price[i].abs()).max(1e-12);
+        let binding = if ticks[i] >= comp.hi[i] && reduced > tol && comp.hi[i] > i64::MIN {
+            Some((Side::Upper, comp.hi_src[i], reduced / per_tick))
+        } else if ticks[i] <= comp.lo[i] && reduced < -tol {
+            Some((Side::Lower, comp.lo_src[i], -reduced / per_tick))
+        } else {
+            None
+        };
+        let binding = binding.map(|(side, constraint, v)| {
+            if let Some(c) = constraint
+                && c != ConstraintRef::Budget
+            {
+                let e = held.entry(c).or_insert((0.0, 0));
+                e.0 += v;
+                e.1 += 1;
+            }
+            ItemBinding {
+                side,
+                constraint,
+                value_per_unit: v,
+            }
+        });
+        items.push(PlannedItem {
+            id: it.id.clone(),
+            spend,
+            current: it.current,
+            expected_outcome: outcome,
+            outcome_interval: interval,
+            marginal_return: it.curve.derivative(money),
+            binding,
+        });
+    }
+    let mut binding: Vec<BindingConstraint> = Vec::new();
+    let mut budget_shadow_price = 0.0;
+    for (row, &y) in comp.rows.iter().zip(duals) {
+        let activity: f64 = row
+            .coefs
+            .iter()
+            .map(|&(i, a)| a * ticks[i] as f64)
+            .sum::<f64>()
+            + row
+                .outcome
+                .iter()
+                .map(|&(i, b)| b * curves.f(i, ticks[i] as f64))
+                .sum::<f64>();
+        let scale = activity.abs().max(1.0);
+        let at_bound =
+            (activity - row.hi).abs() <= 1e-6 * scale || (activity - row.lo).abs() <= 1e-6 * scale;
+        let per_unit = (y / per_tick).abs();
+        if row.source == ConstraintRef::Budget {
+            budget_shadow_price = if at_bound { y / per_tick } else { 0.0 };
+        }
+        if at_bound && per_unit > 1e-12 {
+            binding.push(BindingConstraint {
+                constraint: row.source,
+                description: problem.describe(row.source),
+                value_per_unit: per_unit,
+                items_held: 0,
+            });
+        }
+    }
+    for (c, (v, k)) in held {
+        binding.push(BindingConstraint {
+            constraint: c,
+            description: problem.describe(c),
+            value_per_unit: v,
+            items_held: k,
+        });
+    }
+    binding.sort_by(|a, b| b.value_per_unit.total_cmp(&a.value_per_unit));
+    let total_spend = ticks.iter().sum::<i64>() * unit;
+    let expected_outcome: f64 = items.iter().map(|i| i.expected_outcome).sum();
+    let current = problem
+        .items
+        .iter()
+        .map(|it| it.current)
+        .collect::<Option<Vec<Cents>>>()
+        .map(|cur| {
+            let outcome: f64 = problem
+                .items
+                .iter()
+                .zip(&cur)
+                .map(|(it, &c)| it.curve.value(c as f64 / 100.0))
+                .sum();
+            let objective_value = match problem.objective {
+                Objective::Profit { margin } => {
+                    margin * outcome - cur.iter().sum::<i64>() as f64 / 100.0
+                }
+                _ => outcome,
+            };
+            CurrentAllocation {
+                spend: cur.iter().sum(),
+                expected_outcome: outcome,
+                objective_value,
+                feasible: s.current_feasible,
+            }
+        });
+    Plan {
+        items,
+        total_spend,
+        expected_outcome,
+        outcome_interval: quantiles(total_samples, s.level),
+        objective_value: s.value,
+        upper_bound: s.upper,
+        gap: relative_gap(s.upper, s.value),
+        rounds: s.rounds,
+        segments: s.segments,
+        budget_shadow_price,
+        binding,
+        current,
+    }
+}

@@ -1,0 +1,361 @@
+//! Regression tests for failures users report in other tools, and for the explanations.
+
+use std::time::{Duration, Instant};
+
+use engine::EngineError;
+use engine::health::{Band, HealthBands, health_index};
+use engine::optimize::scenario::{FrontierResult, budget_range, budget_sweep};
+use engine::optimize::{
+    Budget, BudgetMode, ConstraintRef, Constraints, CurveParams, GroupBound, GroupRule, Item,
+    ItemBound, ItemRule, Objective, OptimizeOptions, Problem, ResponseCurve, optimize,
+};
+
+fn item(id: &str, curve: CurveParams, current: i64) -> Item {
+    Item {
+        id: id.to_owned(),
+        curve: ResponseCurve::certain(curve),
+        current: Some(current),
+        platform_min: None,
+    }
+}
+
+fn hill(beta: f64, k: f64, s: f64) -> CurveParams {
+    CurveParams::hill(beta, k, s).unwrap()
+}
+
+fn problem(items: Vec<Item>, budget: i64) -> Problem {
+    Problem {
+        items,
+        objective: Objective::Outcome,
+        constraints: Constraints::with_budget(Budget {
+            amount: budget,
+            mode: BudgetMode::Exactly,
+        }),
+    }
+}
+
+fn opts() -> OptimizeOptions {
+    OptimizeOptions::default()
+}
+
+#[test]
+fn spend_in_the_billions_does_not_stall_the_solver() {
+    // 200 items around $25M a day each, a $5B budget, curves scaled to match.
+    let items: Vec<Item> = (0..200)
+        .map(|i| {
+            let k = 1.0e7 * (1.0 + (i % 7) as f64);
+            item(
+                &format!("c{i}"),
+                hill(5.0e7 * (1.0 + (i % 5) as f64), k, 0.6 + 0.05 * (i % 8) as f64),
+                2_500_000_000 + (i as i64) * 1_000_003,
+            )
+        })
+        .collect();
+    let total: i64 = items.iter().filter_map(|i| i.current).sum();
+    let mut p = problem(items, total);
+    p.constraints.change_limit = None;
+    let start = Instant::now();
+    let plan = optimize(&p, &opts()).unwrap();
+    assert!(start.elapsed() < Duration::from_secs(20));
+    assert_eq!(plan.total_spend, total);
+    assert!(plan.gap <= 1e-6, "gap {}", plan.gap);
+    let cur = plan.current.as_ref().unwrap();
+    assert!(plan.expected_outcome >= cur.expected_outcome);
+}
+
+#[test]
+fn the_result_is_never_worse_than_the_start_even_when_the_start_is_optimal() {
+    // Two identical items: the start (equal split) is already optimal.
+    let c = hill(1000.0, 500.0, 0.8);
+    let p = problem(vec![item("a", c, 40_000), item("b", c, 40_000)], 80_000);
+    let plan = optimize(&p, &opts()).unwrap();
+    let cur = plan.current.as_ref().unwrap();
+    assert!(plan.expected_outcome >= cur.expected_outcome);
+    assert_eq!(plan.spend_of("a"), Some(40_000));
+}
+
+#[test]
+fn bounds_are_honoured_exactly_to_the_cent() {
+    let mut p = problem(
+        vec![
+            item("strong", hill(10_000.0, 1_000.0, 0.9), 100_000),
+            item("weak", hill(500.0, 1_000.0, 0.9), 100_000),
+        ],
+        200_000,
+    );
+    p.constraints.change_limit = None;
+    p.constraints.items.push(ItemRule {
+        item: "strong".into(),
+        min: None,
+        max: Some(ItemBound::Money(123_457)),
+        locked: false,
+    });
+    let plan = optimize(&p, &opts()).unwrap();
+    assert_eq!(plan.spend_of("strong"), Some(123_457));
+    assert_eq!(plan.spend_of("weak"), Some(200_000 - 123_457));
+    // The binding maximum is explained and priced.
+    let b = plan
+        .binding
+        .iter()
+        .find(|b| b.constraint == ConstraintRef::ItemMax(0))
+        .expect("the maximum binds");
+    assert!(b.value_per_unit > 0.0);
+    assert!(b.description.contains("strong"));
+}
+
+#[test]
+fn items_with_zero_spend_and_no_allowance_stay_at_zero() {
+    // A great curve with no current spend: the ±15% change limit gives it nothing.
+    let p = problem(
+        vec![
+            item("new", hill(1e6, 100.0, 0.9), 0),
+            item("old", hill(1000.0, 1000.0, 0.9), 100_000),
+        ],
+        100_000,
+    );
+    let plan = optimize(&p, &opts()).unwrap();
+    assert_eq!(plan.spend_of("new"), Some(0));
+    assert_eq!(plan.spend_of("old"), Some(100_000));
+}
+
+#[test]
+fn carry_in_adstock_at_the_window_start_is_counted() {
+    let base = hill(1000.0, 500.0, 1.0);
+    let carried = base.with_carry_in(500.0).unwrap();
+    let mut p = problem(vec![item("a", carried, 50_000), item("b", base, 50_000)], 100_000);
+    p.constraints.change_limit = None;
+    let plan = optimize(&p, &opts()).unwrap();
+    let a = &plan.items[0];
+    let x = a.spend as f64 / 100.0;
+    // The outcome includes what history carries in: β·sat(x + c), not β·sat(x).
+    assert!((a.expected_outcome - carried.value(x)).abs() < 1e-9);
+    assert!(a.expected_outcome > base.value(x));
+    // Carry-in saturates "a", so the optimizer gives it less than "b".
+    assert!(plan.spend_of("a") < plan.spend_of("b"));
+    // At zero spend the carried-in outcome is still there.
+    assert!(carried.value(0.0) > 0.0);
+}
+
+#[test]
+fn an_infeasible_group_minimum_names_the_minimal_conflict() {
+    let mut p = problem(
+        vec![
+            item("brand_search", hill(1000.0, 500.0, 0.8), 50_000),
+            item("brand_social", hill(1000.0, 500.0, 0.8), 50_000),
+            item("perf", hill(1000.0, 500.0, 0.8), 100_000),
+        ],
+        200_000,
+    );
+    p.constraints.groups.push(GroupRule {
+        name: "brand".into(),
+        items: vec!["brand_search".into(), "brand_social".into()],
+        min: Some(GroupBound::Money(150_000)),
+        max: None,
+    });
+    p.constraints.groups.push(GroupRule {
+        name: "social".into(),
+        items: vec!["brand_social".into()],
+        min: None,
+        max: Some(GroupBound::Share(0.4)),
+    });
+    match optimize(&p, &opts()) {
+        Err(EngineError::Infeasible { conflicting }) => {
+            // The brand minimum ($1,500) needs more than +15% on both brand items.
+            assert_eq!(conflicting.len(), 2, "{conflicting:?}");
+            assert!(conflicting.iter().any(|c| c.contains("group brand minimum")));
+            assert!(conflicting.iter().any(|c| c.contains("change limit")));
+        }
+        other => panic!("expected infeasible, got {other:?}"),
+    }
+}
+
+#[test]
+fn conflicting_item_bounds_are_reported_in_words() {
+    let mut p = problem(vec![item("a", hill(1.0, 1.0, 1.0), 10_000)], 10_000);
+    p.constraints.items.push(ItemRule {
+        item: "a".into(),
+        min: Some(ItemBound::Money(20_000)),
+        max: None,
+        locked: false,
+    });
+    let err = optimize(&p, &opts()).unwrap_err();
+    let EngineError::Infeasible { conflicting } = err else {
+        panic!("expected infeasible, got {err:?}");
+    };
+    assert_eq!(conflicting.len(), 2, "{conflicting:?}");
+    assert!(conflicting.iter().any(|c| c.contains("minimum for a ($200.00)")));
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let mut p = problem(vec![item("a", hill(1.0, 1.0, 1.0), 100)], 100);
+    p.constraints.groups.push(GroupRule {
+        name: "g".into(),
+        items: vec!["nope".into()],
+        min: None,
+        max: None,
+    });
+    assert!(matches!(
+        optimize(&p, &opts()),
+        Err(EngineError::InvalidInput { .. })
+    ));
+    let p = problem(vec![], 100);
+    assert!(matches!(
+        optimize(&p, &opts()),
+        Err(EngineError::InvalidInput { .. })
+    ));
+}
+
+#[test]
+fn the_budget_shadow_price_predicts_the_next_thousand() {
+    let items: Vec<Item> = (0..5)
+        .map(|i| {
+            item(
+                &format!("c{i}"),
+                hill(50_000.0 * (1 + i) as f64, 20_000.0, 0.7),
+                1_000_000,
+            )
+        })
+        .collect();
+    let mut p = problem(items, 5_000_000);
+    p.constraints.change_limit = None;
+    let plan = optimize(&p, &opts()).unwrap();
+    let mut q = p.clone();
+    q.constraints.budget.amount += 100_000; // +$1,000
+    let more = optimize(&q, &opts()).unwrap();
+    let predicted = plan.budget_shadow_price * 1000.0;
+    let actual = more.expected_outcome - plan.expected_outcome;
+    assert!(predicted > 0.0);
+    assert!((predicted - actual).abs() <= 0.02 * actual, "{predicted} vs {actual}");
+    // At the optimum, unconstrained items share the same marginal return: the budget's price.
+    for it in &plan.items {
+        assert!((it.marginal_return - plan.budget_shadow_price).abs() <= 1e-3 * plan.budget_shadow_price);
+    }
+}
+
+#[test]
+fn profit_spends_until_the_marginal_return_is_one_over_the_margin() {
+    let mut p = problem(vec![item("a", hill(100_000.0, 5_000.0, 0.8), 100_000)], 10_000_000);
+    p.constraints.change_limit = None;
+    p.objective = Objective::Profit { margin: 0.5 };
+    let plan = optimize(&p, &opts()).unwrap();
+    assert!(plan.total_spend < 10_000_000);
+    let m = plan.items[0].marginal_return;
+    assert!((m - 2.0).abs() < 1e-3, "marginal return {m}");
+}
+
+#[test]
+fn target_roas_is_met_with_the_largest_outcome() {
+    let items: Vec<Item> = (0..4)
+        .map(|i| item(&format!("c{i}"), hill(20_000.0 * (1 + i) as f64, 3_000.0, 0.8), 100_000))
+        .collect();
+    let mut p = problem(items, 10_000_000);
+    p.constraints.change_limit = None;
+    p.objective = Objective::TargetRoas { target: 4.0 };
+    let plan = optimize(&p, &opts()).unwrap();
+    let spend = plan.total_spend as f64 / 100.0;
+    assert!(plan.expected_outcome >= 4.0 * spend * (1.0 - 1e-12));
+    // The target binds: the plan spends as long as ROAS ≥ 4 allows.
+    assert!(plan.expected_outcome <= 4.0 * spend * 1.001);
+    assert!(plan.gap <= 1e-6, "gap {}", plan.gap);
+}
+
+#[test]
+fn at_most_budgets_are_caps_and_share_groups_are_shares_of_actual_spend() {
+    let items = vec![
+        item("social", hill(50_000.0, 1_000.0, 0.9), 100_000),
+        item("search", hill(10_000.0, 1_000.0, 0.9), 100_000),
+    ];
+    let mut p = problem(items, 1_000_000);
+    p.constraints.change_limit = None;
+    p.constraints.budget.mode = BudgetMode::AtMost;
+    p.constraints.groups.push(GroupRule {
+        name: "social".into(),
+        items: vec!["social".into()],
+        min: None,
+        max: Some(GroupBound::Share(0.4)),
+    });
+    let plan = optimize(&p, &opts()).unwrap();
+    let social = plan.spend_of("social").unwrap();
+    assert!(plan.total_spend <= 1_000_000);
+    assert!(social as f64 <= 0.4 * plan.total_spend as f64 + 1e-9);
+}
+
+#[test]
+fn s_shaped_curves_below_their_inflection_are_rejected_in_words() {
+    let mut p = problem(vec![item("tv", hill(1e4, 1e4, 3.0), 100_000)], 100_000);
+    p.constraints.change_limit = None;
+    match optimize(&p, &opts()) {
+        Err(EngineError::InvalidInput { reason, .. }) => assert!(reason.contains("S-shaped")),
+        other => panic!("expected a clear refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_health_index_scores_misallocation_and_proposes_concrete_moves() {
+    let good = hill(100_000.0, 1_000.0, 0.8);
+    let poor = hill(5_000.0, 1_000.0, 0.8);
+    // Half the money on the poor channel: far from optimal.
+    let mut p = problem(vec![item("good", good, 100_000), item("poor", poor, 100_000)], 0);
+    p.constraints.change_limit = None;
+    let r = health_index(&p, &opts(), HealthBands::default(), 3).unwrap();
+    assert!(r.score < 85.0, "score {}", r.score);
+    assert_eq!(r.band, Band::Red);
+    let a = &r.actions[0];
+    assert_eq!(a.from.as_deref(), Some("poor"));
+    assert_eq!(a.to.as_deref(), Some("good"));
+    assert!(a.expected_gain > 0.0);
+    assert!(a.description.starts_with("move $"));
+    // Following the plan scores 100.
+    let mut q = p.clone();
+    for (it, planned) in q.items.iter_mut().zip(&r.plan.items) {
+        it.current = Some(planned.spend);
+    }
+    let r2 = health_index(&q, &opts(), HealthBands::default(), 3).unwrap();
+    assert!(r2.score > 99.999, "score {}", r2.score);
+    assert_eq!(r2.band, Band::Green);
+}
+
+#[test]
+fn the_budget_frontier_rises_with_falling_marginal_returns() {
+    let items: Vec<Item> = (0..6)
+        .map(|i| item(&format!("c{i}"), hill(30_000.0 * (1 + i) as f64, 5_000.0, 0.7), 500_000))
+        .collect();
+    let mut p = problem(items, 3_000_000);
+    p.constraints.change_limit = None;
+    let budgets = budget_range(1_500_000, 6_000_000, 500_000).unwrap();
+    let frontier = budget_sweep(&p, &budgets, &opts()).unwrap();
+    assert_eq!(frontier.len(), 10);
+    let mut last: Option<(f64, f64)> = None;
+    for pt in &frontier {
+        let FrontierResult::Planned {
+            expected_outcome,
+            marginal_return,
+            spend,
+            ..
+        } = pt.result
+        else {
+            panic!("infeasible at {}", pt.budget);
+        };
+        assert_eq!(spend, pt.budget);
+        if let Some((o, m)) = last {
+            assert!(expected_outcome > o);
+            assert!(marginal_return < m);
+        }
+        last = Some((expected_outcome, marginal_return));
+    }
+}
+
+#[test]
+fn samples_give_outcome_intervals() {
+    let mut it = item("a", hill(1000.0, 500.0, 0.8), 50_000);
+    it.curve.samples = (0..50)
+        .map(|k| hill(800.0 + 8.0 * k as f64, 500.0, 0.8))
+        .collect();
+    let p = problem(vec![it, item("b", hill(1000.0, 500.0, 0.8), 50_000)], 100_000);
+    let plan = optimize(&p, &opts()).unwrap();
+    let iv = plan.items[0].outcome_interval.unwrap();
+    assert!(iv.lower < plan.items[0].expected_outcome * 1.05 && iv.lower < iv.upper);
+    let total = plan.outcome_interval.unwrap();
+    assert!(total.lower < total.upper);
+}
