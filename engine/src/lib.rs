@@ -9,3 +9,5 @@ pub mod error;
 pub use error::{EngineError, Result};
 pub mod optimize;
 pub mod health;
+pub mod explore;
+pub mod rules;

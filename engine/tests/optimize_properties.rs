@@ -196,7 +196,7 @@ fn lagrange_bisection(curves: &[CurveParams], lo: &[f64], hi: &[f64], budget: f6
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
 
     #[test]
     fn every_plan_meets_every_constraint_to_the_cent_and_beats_the_current_allocation(case in case()) {

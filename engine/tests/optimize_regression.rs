@@ -281,13 +281,51 @@ fn at_most_budgets_are_caps_and_share_groups_are_shares_of_actual_spend() {
     assert!(social as f64 <= 0.4 * plan.total_spend as f64 + 1e-9);
 }
 
+/// Best plan for two items sharing a budget exactly, by trying every cent: an independent
+/// exact answer for non-concave curves.
+fn brute_force_two(a: &CurveParams, b: &CurveParams, budget: i64, lo: i64, hi: i64) -> f64 {
+    (lo.max(budget - hi)..=hi.min(budget - lo))
+        .map(|x| a.value(x as f64 / 100.0) + b.value((budget - x) as f64 / 100.0))
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
 #[test]
-fn s_shaped_curves_below_their_inflection_are_rejected_in_words() {
-    let mut p = problem(vec![item("tv", hill(1e4, 1e4, 3.0), 100_000)], 100_000);
-    p.constraints.change_limit = None;
-    match optimize(&p, &opts()) {
-        Err(EngineError::InvalidInput { reason, .. }) => assert!(reason.contains("S-shaped")),
-        other => panic!("expected a clear refusal, got {other:?}"),
+fn s_shaped_curves_are_solved_exactly_by_the_mip() {
+    let s_curve = hill(10_000.0, 1_000.0, 3.0); // inflection near $693
+    let concave = hill(3_000.0, 800.0, 0.8);
+    for budget in [40_000i64, 90_000, 150_000, 300_000] {
+        let mut p = problem(vec![item("tv", s_curve, 0), item("search", concave, 0)], budget);
+        p.constraints.change_limit = None;
+        let plan = optimize(&p, &opts()).unwrap();
+        assert_eq!(plan.total_spend, budget);
+        let exact = brute_force_two(&s_curve, &concave, budget, 0, budget);
+        let rel = (exact - plan.expected_outcome) / exact;
+        assert!(rel <= 1e-6, "budget {budget}: {} vs exact {exact}", plan.expected_outcome);
+        assert!(plan.upper_bound >= exact * (1.0 - 1e-9), "bound {} < {exact}", plan.upper_bound);
+        assert!(plan.gap <= 1e-6, "gap {}", plan.gap);
+    }
+}
+
+#[test]
+fn two_s_shaped_curves_with_bounds_match_brute_force() {
+    let a = hill(8_000.0, 900.0, 2.5);
+    let b = hill(6_000.0, 600.0, 4.0);
+    for budget in [50_000i64, 120_000, 200_000] {
+        let mut p = problem(vec![item("a", a, 0), item("b", b, 0)], budget);
+        p.constraints.change_limit = None;
+        for id in ["a", "b"] {
+            p.constraints.items.push(ItemRule {
+                item: id.into(),
+                min: Some(ItemBound::Money(10_000)),
+                max: Some(ItemBound::Money(150_000)),
+                locked: false,
+            });
+        }
+        let plan = optimize(&p, &opts()).unwrap();
+        assert_eq!(plan.total_spend, budget);
+        let exact = brute_force_two(&a, &b, budget, 10_000, 150_000);
+        let rel = (exact - plan.expected_outcome) / exact;
+        assert!(rel <= 1e-6, "budget {budget}: {} vs exact {exact}", plan.expected_outcome);
     }
 }
 

@@ -23,6 +23,7 @@ mod compile;
 mod iis;
 mod round;
 mod solver;
+mod sshape;
 
 use serde::{Deserialize, Serialize};
 
@@ -196,64 +197,61 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
         params: problem.items.iter().map(|i| &i.curve.params).collect(),
         per_tick: unit as f64 / 100.0,
     };
-    for (i, it) in problem.items.iter().enumerate() {
-        let lo_money = comp.lo[i] as f64 * curves.per_tick;
-        if comp.hi[i] > comp.lo[i] && !it.curve.params.is_concave_from(lo_money) {
-            return Err(EngineError::invalid(
-                format!("items[{i}].curve"),
-                format!(
-                    "{} is S-shaped (Hill shape > 1) below ${:.2} and may spend as little as \
-                     ${lo_money:.2}; S-shaped curves are not supported yet: raise its minimum \
-                     above the inflection point or use a concave curve",
-                    it.id,
-                    it.curve.params.convex_below()
-                ),
-            ));
-        }
-    }
     let current_ticks: Vec<Option<i64>> = problem
         .items
         .iter()
         .map(|it| it.current.filter(|c| c % unit == 0).map(|c| c / unit))
         .collect();
+    // Items whose curve is S-shaped somewhere on their box.
+    let convex_until: Vec<Option<f64>> = problem
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let lo_money = comp.lo[i] as f64 * curves.per_tick;
+            (comp.hi[i] > comp.lo[i] && !it.curve.params.is_concave_from(lo_money))
+                .then(|| it.curve.params.convex_below() / curves.per_tick)
+        })
+        .collect();
 
-    let mut pwl = Pwl::new(&comp, &curves, &current_ticks, options.initial_breakpoints);
-    let mut best_upper = f64::INFINITY;
+    let mut work = comp.clone();
+    let mut outer_upper = None;
     let mut rounds = 0;
-    let mut last = None;
-    for round in 0..options.max_rounds.max(1) {
-        rounds = round + 1;
-        let lp = match solve_lp(&comp, &pwl)? {
-            LpOutcome::Solved(lp) => lp,
-            LpOutcome::Infeasible => return Err(iis::diagnose(problem, &ix)),
-        };
-        let x = lp.x();
-        let value = solver::objective(&comp, &curves, &x);
-        let (upper, argmax) = lagrangian_bound(&comp, &curves, &lp.duals);
-        best_upper = best_upper.min(upper);
-        let gap = relative_gap(best_upper, value);
-        let mut added = false;
-        if gap > options.tolerance * 0.5 {
-            for (i, &z) in argmax.iter().enumerate() {
-                added |= pwl.insert(&curves, i, z.floor() as i64);
-                added |= pwl.insert(&curves, i, z.ceil() as i64);
-            }
-            for (i, &v) in x.iter().enumerate() {
-                if lp.partial[i] > 0.0 {
-                    added |= pwl.insert(&curves, i, v.floor() as i64);
-                    added |= pwl.insert(&curves, i, v.ceil() as i64);
+    if convex_until.iter().any(Option::is_some) {
+        let (x, upper, r) = solve_s_shaped(problem, &ix, &comp, &curves, &convex_until, &current_ticks, options)?;
+        rounds += r;
+        outer_upper = Some(upper);
+        // Fix each S-shaped item's regime at the MIP's answer: past the inflection the curve is
+        // concave and the LP machinery finishes the job (duals, cents); below it, the item
+        // stays where the MIP put it.
+        for (i, w) in convex_until.iter().enumerate() {
+            if let Some(w) = *w {
+                let wt = (w.ceil() as i64).clamp(comp.lo[i], comp.hi[i]);
+                if x[i] >= w - 1e-9 * w.abs().max(1.0) && wt < comp.hi[i] {
+                    work.lo[i] = wt;
+                } else {
+                    let t = (x[i].round() as i64).clamp(comp.lo[i], comp.hi[i]);
+                    work.lo[i] = t;
+                    work.hi[i] = t;
                 }
             }
         }
-        last = Some(lp);
-        if !added {
-            break;
-        }
     }
-    let Some(lp) = last else {
-        return Err(EngineError::NotConverged("no LP was solved".to_owned()));
-    };
-    let mut ticks = round::round_plan(&comp, &curves, &lp)?;
+
+    let (lp, concave_upper, r, segments) =
+        match refine_concave(&work, &curves, &current_ticks, options)? {
+            Some(v) => v,
+            None if outer_upper.is_some() => {
+                return Err(EngineError::NotConverged(
+                    "the S-shaped items' regimes from the MIP could not be completed".to_owned(),
+                ));
+            }
+            None => return Err(iis::diagnose(problem, &ix)),
+        };
+    rounds += r;
+    // The concave bound holds for the original problem only when no regime was fixed.
+    let best_upper = outer_upper.unwrap_or(concave_upper);
+    let mut ticks = round::round_plan(&work, &curves, &lp)?;
 
     // Never worse than a feasible current allocation.
     let current_plan: Option<Vec<i64>> = current_ticks.iter().copied().collect();
@@ -269,7 +267,7 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
     let upper = best_upper.max(value);
     Ok(explain(
         problem,
-        &comp,
+        &work,
         &curves,
         &ticks,
         &lp.duals,
@@ -277,11 +275,186 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
             value,
             upper,
             rounds,
-            segments: pwl.len(),
+            segments,
             current_feasible,
             level: options.interval_level,
         },
     ))
+}
+
+/// The concave path: PWL LP refined until the Lagrangian gap is within tolerance, then
+/// polished. `None` when infeasible. Returns the LP, the best upper bound, rounds and pieces.
+fn refine_concave(
+    comp: &Compiled,
+    curves: &Curves<'_>,
+    current_ticks: &[Option<i64>],
+    options: &OptimizeOptions,
+) -> Result<Option<(solver::LpSolution, f64, usize, usize)>> {
+    let mut pwl = Pwl::new(comp, curves, current_ticks, options.initial_breakpoints);
+    let mut best_upper = f64::INFINITY;
+    let mut rounds = 0;
+    let mut last = None;
+    for round in 0..options.max_rounds.max(1) {
+        rounds = round + 1;
+        let lp = match solve_lp(comp, &pwl)? {
+            LpOutcome::Solved(lp) => lp,
+            LpOutcome::Infeasible => return Ok(None),
+        };
+        let x = lp.x();
+        let value = solver::objective(comp, curves, &x);
+        let (upper, argmax) = lagrangian_bound(comp, curves, &lp.duals);
+        best_upper = best_upper.min(upper);
+        let gap = relative_gap(best_upper, value);
+        let mut added = false;
+        if gap > options.tolerance * 0.5 {
+            for (i, &z) in argmax.iter().enumerate() {
+                added |= pwl.insert(curves, i, z.floor() as i64);
+                added |= pwl.insert(curves, i, z.ceil() as i64);
+            }
+            for (i, &v) in x.iter().enumerate() {
+                if lp.partial[i] > 0.0 {
+                    added |= pwl.insert(curves, i, v.floor() as i64);
+                    added |= pwl.insert(curves, i, v.ceil() as i64);
+                }
+            }
+        }
+        last = Some(lp);
+        if !added {
+            break;
+        }
+    }
+    let Some(mut lp) = last else {
+        return Err(EngineError::NotConverged("no LP was solved".to_owned()));
+    };
+    // Polish: one-tick segments around the plan, so the duals are the true marginal prices
+    // (not the slope of a wide chord) and rounding starts from the exact local picture.
+    let mut polished = false;
+    for (i, v) in lp.x().into_iter().enumerate() {
+        let (a, b) = (v.floor() as i64, v.ceil() as i64);
+        for t in [a - 1, a, b, b + 1] {
+            polished |= pwl.insert(curves, i, t);
+        }
+    }
+    if polished {
+        match solve_lp(comp, &pwl)? {
+            LpOutcome::Solved(p) => {
+                let (upper, _) = lagrangian_bound(comp, curves, &p.duals);
+                best_upper = best_upper.min(upper);
+                lp = p;
+            }
+            LpOutcome::Infeasible => return Ok(None),
+        }
+    }
+    Ok(Some((lp, best_upper, rounds, pwl.len())))
+}
+
+/// The S-shaped path: the outer MIP refined at its plan until the gap is within tolerance.
+/// Returns the plan (ticks, fractional), the best upper bound and the rounds.
+fn solve_s_shaped(
+    problem: &Problem,
+    ix: &problem::Indexed,
+    comp: &Compiled,
+    curves: &Curves<'_>,
+    convex_until: &[Option<f64>],
+    current_ticks: &[Option<i64>],
+    options: &OptimizeOptions,
+) -> Result<(Vec<f64>, f64, usize)> {
+    let n = comp.lo.len();
+    let mut points: Vec<sshape::ItemPoints> = (0..n)
+        .map(|i| {
+            let (lo, hi) = (comp.lo[i] as f64, comp.hi[i] as f64);
+            sshape::ItemPoints::new(
+                lo,
+                hi,
+                convex_until[i].unwrap_or(lo),
+                current_ticks[i].map(|c| c as f64),
+                options.initial_breakpoints.max(2),
+            )
+        })
+        .collect();
+    let mut best: Option<(Vec<f64>, f64)> = None;
+    let mut best_upper = f64::INFINITY;
+    let mut rounds = 0;
+    for round in 0..options.max_rounds.max(1) {
+        rounds = round + 1;
+        let Some(sol) = sshape::solve_outer(comp, curves, &points, options.tolerance * 0.1)? else {
+            return Err(iis::diagnose(problem, ix));
+        };
+        best_upper = best_upper.min(sol.upper);
+        let value = solver::objective(comp, curves, &sol.x);
+        if best.as_ref().is_none_or(|b| value > b.1) {
+            best = Some((sol.x.clone(), value));
+        }
+        let incumbent = best.as_ref().map_or(value, |b| b.1);
+        if relative_gap(best_upper, incumbent) <= options.tolerance * 0.5 {
+            break;
+        }
+        let mut added = false;
+        for (i, &v) in sol.x.iter().enumerate() {
+            added |= points[i].insert(v);
+        }
+        if !added {
+            break;
+        }
+    }
+    let (x, _) = best.ok_or_else(|| EngineError::NotConverged("no MIP was solved".to_owned()))?;
+    Ok((x, best_upper, rounds))
+}
+
+/// Rounds a fractional allocation (cents per item) that meets the problem's linear
+/// constraints (for example an average of optimal plans) to whole ticks meeting them exactly.
+///
+/// # Errors
+///
+/// [`EngineError::InvalidInput`] for a malformed problem or allocation, and
+/// [`EngineError::NotConverged`] if no rounding within one tick of it exists.
+pub fn round_allocation(problem: &Problem, cents: &[f64]) -> Result<Vec<Cents>> {
+    let ix = problem.index()?;
+    if cents.len() != problem.items.len() || cents.iter().any(|v| !v.is_finite()) {
+        return Err(EngineError::invalid(
+            "allocation",
+            "needs one finite amount per item",
+        ));
+    }
+    let comp = compile(problem, &ix, &|_| true).map_err(|_| iis::diagnose(problem, &ix))?;
+    let curves = Curves {
+        params: problem.items.iter().map(|i| &i.curve.params).collect(),
+        per_tick: comp.unit as f64 / 100.0,
+    };
+    let unit = comp.unit as f64;
+    let mut base = Vec::with_capacity(cents.len());
+    let mut partial = Vec::with_capacity(cents.len());
+    for (i, &c) in cents.iter().enumerate() {
+        let t = (c / unit).clamp(comp.lo[i] as f64, comp.hi[i] as f64);
+        let b = t.floor() as i64;
+        base.push(b);
+        partial.push(if t - b as f64 > 1e-9 { t - b as f64 } else { 0.0 });
+    }
+    let lp = solver::LpSolution {
+        base,
+        partial,
+        duals: vec![0.0; comp.rows.len()],
+    };
+    let ticks = round::round_plan(&comp, &curves, &lp)?;
+    Ok(ticks.into_iter().map(|t| t * comp.unit).collect())
+}
+
+/// Each item's allowed spend range `[min, max]` in cents under all of the problem's own
+/// bounds (change limit, item rules, locks, platform minimums, and the budget).
+///
+/// # Errors
+///
+/// [`EngineError::InvalidInput`] for a malformed problem, [`EngineError::Infeasible`] when an
+/// item's own bounds conflict.
+pub fn item_boxes(problem: &Problem) -> Result<Vec<(Cents, Cents)>> {
+    let ix = problem.index()?;
+    let comp = compile(problem, &ix, &|_| true).map_err(|_| iis::diagnose(problem, &ix))?;
+    Ok(comp
+        .lo
+        .iter()
+        .zip(&comp.hi)
+        .map(|(&l, &h)| (l * comp.unit, h.saturating_mul(comp.unit)))
+        .collect())
 }
 
 fn ticks_objective(comp: &Compiled, curves: &Curves<'_>, t: &[i64]) -> f64 {

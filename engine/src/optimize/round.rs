@@ -106,7 +106,10 @@ fn round_with(
         }
         for &(i, b) in &row.outcome {
             if let Some(j) = in_window[i] {
-                member[j].push((r, 0.0, b));
+                match member[j].iter_mut().find(|m| m.0 == r) {
+                    Some(m) => m.2 = b,
+                    None => member[j].push((r, 0.0, b)),
+                }
             }
         }
     }
