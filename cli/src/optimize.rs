@@ -75,7 +75,12 @@ pub enum Format {
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
     /// Response curves as per-item parameters (`curves.json`, see docs/optimizer.md).
-    #[arg(long, value_name = "FILE", required_unless_present = "model", conflicts_with = "model")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "model",
+        conflicts_with = "model"
+    )]
     pub curves: Option<PathBuf>,
     /// A fitted model (`model.json`). Accepted once the model engine lands; use --curves today.
     #[arg(long, value_name = "FILE")]
@@ -171,9 +176,8 @@ pub fn run_optimize(args: &OptimizeArgs, out: &mut dyn Write) -> Result<(), Comm
     if let Some(path) = &args.out {
         let json = serde_json::to_string_pretty(&view)
             .map_err(|e| CommandError::failure(format!("cannot encode the plan: {e}")))?;
-        std::fs::write(path, json + "\n").map_err(|e| {
-            CommandError::failure(format!("cannot write {}: {e}", path.display()))
-        })?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| CommandError::failure(format!("cannot write {}: {e}", path.display())))?;
     }
     match args.input.format {
         Format::Json => write_json(out, &view),

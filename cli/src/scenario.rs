@@ -117,7 +117,10 @@ fn print_report(out: &mut dyn Write, r: &ScenarioReport) -> std::io::Result<()> 
         print_frontier(out, &r.frontier)?;
     }
     if !r.constraint_costs.is_empty() {
-        writeln!(out, "\nwhat each constraint costs (re-optimized without it):")?;
+        writeln!(
+            out,
+            "\nwhat each constraint costs (re-optimized without it):"
+        )?;
         for c in &r.constraint_costs {
             match c.difference {
                 Some(d) => writeln!(out, "  {}: {:.2}", c.description, d)?,
@@ -131,7 +134,11 @@ fn print_report(out: &mut dyn Write, r: &ScenarioReport) -> std::io::Result<()> 
         }
     }
     if !r.objectives.is_empty() {
-        writeln!(out, "\n{:<28}  {:>14}  {:>16}  {:>10}", "objective", "spend", "outcome", "avg ret")?;
+        writeln!(
+            out,
+            "\n{:<28}  {:>14}  {:>16}  {:>10}",
+            "objective", "spend", "outcome", "avg ret"
+        )?;
         for o in &r.objectives {
             writeln!(
                 out,

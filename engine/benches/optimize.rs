@@ -28,7 +28,10 @@ fn problem(n: usize, seed: u64) -> Problem {
             let current: i64 = rng.random_range(10_000..1_000_000); // $100 … $10,000 a day
             let scale = current as f64 / 100.0;
             let curve = if i % 4 == 3 {
-                CurveParams::logistic(rng.random_range(2.0..8.0) * scale, rng.random_range(0.2..2.0) / scale)
+                CurveParams::logistic(
+                    rng.random_range(2.0..8.0) * scale,
+                    rng.random_range(0.2..2.0) / scale,
+                )
             } else {
                 CurveParams::hill(
                     rng.random_range(2.0..8.0) * scale,
@@ -51,17 +54,35 @@ fn problem(n: usize, seed: u64) -> Problem {
     });
     constraints.change_limit = Some(ChangeLimit::default());
     for g in 0..GROUPS.min(n) {
-        let members: Vec<String> = (g..n).step_by(GROUPS).map(|i| items[i].id.clone()).collect();
-        let sum: i64 = (g..n).step_by(GROUPS).filter_map(|i| items[i].current).sum();
+        let members: Vec<String> = (g..n)
+            .step_by(GROUPS)
+            .map(|i| items[i].id.clone())
+            .collect();
+        let sum: i64 = (g..n)
+            .step_by(GROUPS)
+            .filter_map(|i| items[i].current)
+            .sum();
         let (min, max) = if g % 2 == 0 {
-            (Some(GroupBound::Money(sum)), Some(GroupBound::Money(sum + sum / 20)))
+            (
+                Some(GroupBound::Money(sum)),
+                Some(GroupBound::Money(sum + sum / 20)),
+            )
         } else {
             let share = sum as f64 / (total + total / 25) as f64;
             (None, Some(GroupBound::Share((share * 1.02).min(1.0))))
         };
-        constraints.groups.push(GroupRule { name: format!("group-{g}"), items: members, min, max });
+        constraints.groups.push(GroupRule {
+            name: format!("group-{g}"),
+            items: members,
+            min,
+            max,
+        });
     }
-    Problem { items, objective: Objective::Outcome, constraints }
+    Problem {
+        items,
+        objective: Objective::Outcome,
+        constraints,
+    }
 }
 
 fn vm_hwm_kib() -> Option<u64> {
@@ -79,7 +100,13 @@ fn child(n: usize) {
     let p = problem(n, 42);
     let opts = OptimizeOptions::default();
     let before = vm_hwm_kib().unwrap_or(0);
-    let runs = if n >= 10_000 { 7 } else if n >= 1_000 { 15 } else { 40 };
+    let runs = if n >= 10_000 {
+        7
+    } else if n >= 1_000 {
+        15
+    } else {
+        40
+    };
     let mut times = Vec::with_capacity(runs);
     let mut last = None;
     for _ in 0..runs {

@@ -112,7 +112,8 @@ fn uncertain_items(problem: &Problem, o: &ExplorationOptions) -> Result<Vec<bool
                 return false;
             }
             let mean = vals.iter().sum::<f64>() / vals.len() as f64;
-            let var = vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (vals.len() - 1) as f64;
+            let var =
+                vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (vals.len() - 1) as f64;
             mean > 0.0 && var.sqrt() / mean > o.cv_threshold
         })
         .collect())

@@ -105,7 +105,10 @@ pub fn health_index(
         current.push(it.current.ok_or_else(|| {
             EngineError::invalid(
                 format!("items[{i}].current"),
-                format!("{} has no current spend; health needs every current spend", it.id),
+                format!(
+                    "{} has no current spend; health needs every current spend",
+                    it.id
+                ),
             )
         })?);
     }

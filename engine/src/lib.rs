@@ -7,7 +7,7 @@
 pub mod error;
 
 pub use error::{EngineError, Result};
-pub mod optimize;
-pub mod health;
 pub mod explore;
+pub mod health;
+pub mod optimize;
 pub mod rules;

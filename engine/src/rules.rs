@@ -150,7 +150,10 @@ fn validate(rules: &[ScalingRule]) -> Result<()> {
             ));
         }
         if matches!(r.window, Window::Total(0) | Window::EachDay(0)) {
-            return Err(EngineError::invalid(format!("rules[{k}].window"), "needs at least one day"));
+            return Err(EngineError::invalid(
+                format!("rules[{k}].window"),
+                "needs at least one day",
+            ));
         }
     }
     Ok(())
@@ -168,7 +171,10 @@ pub fn evaluate_rules(
 ) -> Result<Vec<RuleDecision>> {
     validate(rules)?;
     if history.len() != problem.items.len() {
-        return Err(EngineError::invalid("history", "needs one history per item"));
+        return Err(EngineError::invalid(
+            "history",
+            "needs one history per item",
+        ));
     }
     Ok(problem
         .items
@@ -192,7 +198,11 @@ pub fn evaluate_rules(
                             "{} {op} {} on each of the last {d} days ({})",
                             metric_name(r.metric),
                             r.threshold,
-                            values.iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>().join(", ")
+                            values
+                                .iter()
+                                .map(|v| format!("{v:.2}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     };
                     return RuleDecision {
@@ -275,8 +285,13 @@ pub fn reconcile(
         Err(EngineError::Infeasible { .. }) => (optimize(&loose, options)?, true),
         Err(e) => return Err(e),
     };
-    for (d, (it, planned)) in decisions.iter_mut().zip(problem.items.iter().zip(&plan.items)) {
-        let cur = it.current.map_or("-".to_owned(), |c| format!("${:.2}", major_from_cents(c)));
+    for (d, (it, planned)) in decisions
+        .iter_mut()
+        .zip(problem.items.iter().zip(&plan.items))
+    {
+        let cur = it
+            .current
+            .map_or("-".to_owned(), |c| format!("${:.2}", major_from_cents(c)));
         let now = format!("${:.2}", major_from_cents(planned.spend));
         if d.rule.is_some() {
             let target = it
@@ -288,13 +303,19 @@ pub fn reconcile(
             } else if loosened {
                 " (pins loosened to fit the budget and groups)".to_owned()
             } else {
-                format!(" (guardrails hold it short of ${:.2})", major_from_cents(target))
+                format!(
+                    " (guardrails hold it short of ${:.2})",
+                    major_from_cents(target)
+                )
             };
             d.explanation = format!("{}: {cur} → {now}{note}", d.explanation);
         } else if Some(planned.spend) != it.current {
             d.explanation = format!("no rule fired; the optimizer moves it {cur} → {now}");
         }
     }
-    Ok(ReconciledPlan { decisions, loosened, plan })
+    Ok(ReconciledPlan {
+        decisions,
+        loosened,
+        plan,
+    })
 }
-

@@ -1,5 +1,7 @@
 //! Thompson-sampling exploration: seeded, exact share, feasible blend.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use engine::explore::{ExplorationOptions, explore};
 use engine::optimize::{
     Budget, BudgetMode, ChangeLimit, Constraints, CurveParams, Item, Objective, OptimizeOptions,
@@ -52,13 +54,21 @@ fn problem() -> Problem {
 #[test]
 fn exploration_gives_the_share_to_uncertain_items_reproducibly() {
     let p = problem();
-    let o = ExplorationOptions { seed: 7, ..ExplorationOptions::default() };
+    let o = ExplorationOptions {
+        seed: 7,
+        ..ExplorationOptions::default()
+    };
     let a = explore(&p, &OptimizeOptions::default(), &o).unwrap();
     let b = explore(&p, &OptimizeOptions::default(), &o).unwrap();
     assert_eq!(a, b, "same seed, same plan");
     assert_eq!(a.total_spend, 250_000);
     assert_eq!(a.exploration_budget, 30_000);
-    let explored: i64 = a.items.iter().filter(|i| i.uncertain).map(|i| i.spend).sum();
+    let explored: i64 = a
+        .items
+        .iter()
+        .filter(|i| i.uncertain)
+        .map(|i| i.spend)
+        .sum();
     assert_eq!(explored, 30_000);
     assert!(a.items.iter().filter(|i| i.uncertain).count() == 2);
     // The item with the better plausible curves gets more of the exploration money, but
@@ -72,7 +82,12 @@ fn exploration_gives_the_share_to_uncertain_items_reproducibly() {
     }
     // Exploration is not free, and says what it costs.
     assert!(a.exploration_cost >= -1e-9);
-    let c = explore(&p, &OptimizeOptions::default(), &ExplorationOptions { seed: 8, ..o }).unwrap();
+    let c = explore(
+        &p,
+        &OptimizeOptions::default(),
+        &ExplorationOptions { seed: 8, ..o },
+    )
+    .unwrap();
     assert_eq!(c.total_spend, 250_000);
 }
 
@@ -80,9 +95,17 @@ fn exploration_gives_the_share_to_uncertain_items_reproducibly() {
 fn an_unreachable_exploration_share_is_reported_as_a_conflict() {
     let mut p = problem();
     p.constraints.change_limit.as_mut().unwrap().exempt.clear();
-    let err = explore(&p, &OptimizeOptions::default(), &ExplorationOptions::default()).unwrap_err();
+    let err = explore(
+        &p,
+        &OptimizeOptions::default(),
+        &ExplorationOptions::default(),
+    )
+    .unwrap_err();
     let engine::EngineError::Infeasible { conflicting } = err else {
         panic!("expected infeasible, got {err:?}");
     };
-    assert!(conflicting.iter().any(|c| c.contains("exploration")), "{conflicting:?}");
+    assert!(
+        conflicting.iter().any(|c| c.contains("exploration")),
+        "{conflicting:?}"
+    );
 }

@@ -2,6 +2,8 @@
 //! never worse than a feasible current allocation, and agreement with an independent exact
 //! method (bisection on the Lagrange multiplier of the budget).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use engine::optimize::{
     Budget, BudgetMode, ChangeLimit, Constraints, CurveParams, GroupBound, GroupRule, Item,
     ItemBound, ItemRule, Objective, OptimizeOptions, Problem, ResponseCurve, optimize,
@@ -14,14 +16,19 @@ fn curve() -> impl Strategy<Value = CurveParams> {
         (100.0..1e5f64, 50.0..2e4f64, 0.3..=1.0f64)
             .prop_map(|(b, k, s)| CurveParams::hill(b, k, s).unwrap()),
         (100.0..1e5f64, 1e-4..1e-2f64).prop_map(|(b, l)| CurveParams::logistic(b, l).unwrap()),
-        (100.0..1e5f64, 50.0..2e4f64, 0.3..=1.0f64, 0.0..5e3f64, 1.0..3.0f64).prop_map(
-            |(b, k, s, c, m)| CurveParams::hill(b, k, s)
+        (
+            100.0..1e5f64,
+            50.0..2e4f64,
+            0.3..=1.0f64,
+            0.0..5e3f64,
+            1.0..3.0f64
+        )
+            .prop_map(|(b, k, s, c, m)| CurveParams::hill(b, k, s)
                 .unwrap()
                 .with_carry_in(c)
                 .unwrap()
                 .with_adstock_multiplier(m)
-                .unwrap()
-        ),
+                .unwrap()),
     ]
 }
 
@@ -112,13 +119,25 @@ fn outcome(p: &Problem, spend: &[i64]) -> f64 {
 fn assert_meets_constraints(case: &Case, spend: &[i64]) {
     let p = &case.problem;
     let c = &p.constraints;
-    assert_eq!(spend.iter().sum::<i64>(), c.budget.amount, "budget spent exactly");
+    assert_eq!(
+        spend.iter().sum::<i64>(),
+        c.budget.amount,
+        "budget spent exactly"
+    );
     let pct = case.change_pct;
     for (it, &s) in p.items.iter().zip(spend) {
         let cur = it.current.unwrap_or(0);
         assert!(s >= 0);
-        assert!(s * 100 >= cur * (100 - pct), "{}: {s} below −{pct}% of {cur}", it.id);
-        assert!(s * 100 <= cur * (100 + pct), "{}: {s} above +{pct}% of {cur}", it.id);
+        assert!(
+            s * 100 >= cur * (100 - pct),
+            "{}: {s} below −{pct}% of {cur}",
+            it.id
+        );
+        assert!(
+            s * 100 <= cur * (100 + pct),
+            "{}: {s} above +{pct}% of {cur}",
+            it.id
+        );
     }
     for rule in &c.items {
         let i = p.items.iter().position(|it| it.id == rule.item).unwrap();
@@ -129,7 +148,12 @@ fn assert_meets_constraints(case: &Case, spend: &[i64]) {
             assert!(spend[i] <= m, "{} above its maximum", rule.item);
         }
         if rule.locked {
-            assert_eq!(Some(spend[i]), p.items[i].current, "{} is locked", rule.item);
+            assert_eq!(
+                Some(spend[i]),
+                p.items[i].current,
+                "{} is locked",
+                rule.item
+            );
         }
     }
     for g in &c.groups {

@@ -1,5 +1,7 @@
 //! Regression tests for failures users report in other tools, and for the explanations.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use std::time::{Duration, Instant};
 
 use engine::EngineError;
@@ -46,7 +48,11 @@ fn spend_in_the_billions_does_not_stall_the_solver() {
             let k = 1.0e7 * (1.0 + (i % 7) as f64);
             item(
                 &format!("c{i}"),
-                hill(5.0e7 * (1.0 + (i % 5) as f64), k, 0.6 + 0.05 * (i % 8) as f64),
+                hill(
+                    5.0e7 * (1.0 + (i % 5) as f64),
+                    k,
+                    0.6 + 0.05 * (i % 8) as f64,
+                ),
                 2_500_000_000 + (i as i64) * 1_000_003,
             )
         })
@@ -122,7 +128,10 @@ fn items_with_zero_spend_and_no_allowance_stay_at_zero() {
 fn carry_in_adstock_at_the_window_start_is_counted() {
     let base = hill(1000.0, 500.0, 1.0);
     let carried = base.with_carry_in(500.0).unwrap();
-    let mut p = problem(vec![item("a", carried, 50_000), item("b", base, 50_000)], 100_000);
+    let mut p = problem(
+        vec![item("a", carried, 50_000), item("b", base, 50_000)],
+        100_000,
+    );
     p.constraints.change_limit = None;
     let plan = optimize(&p, &opts()).unwrap();
     let a = &plan.items[0];
@@ -162,7 +171,11 @@ fn an_infeasible_group_minimum_names_the_minimal_conflict() {
         Err(EngineError::Infeasible { conflicting }) => {
             // The brand minimum ($1,500) needs more than +15% on both brand items.
             assert_eq!(conflicting.len(), 2, "{conflicting:?}");
-            assert!(conflicting.iter().any(|c| c.contains("group brand minimum")));
+            assert!(
+                conflicting
+                    .iter()
+                    .any(|c| c.contains("group brand minimum"))
+            );
             assert!(conflicting.iter().any(|c| c.contains("change limit")));
         }
         other => panic!("expected infeasible, got {other:?}"),
@@ -183,7 +196,11 @@ fn conflicting_item_bounds_are_reported_in_words() {
         panic!("expected infeasible, got {err:?}");
     };
     assert_eq!(conflicting.len(), 2, "{conflicting:?}");
-    assert!(conflicting.iter().any(|c| c.contains("minimum for a ($200.00)")));
+    assert!(
+        conflicting
+            .iter()
+            .any(|c| c.contains("minimum for a ($200.00)"))
+    );
 }
 
 #[test]
@@ -226,16 +243,25 @@ fn the_budget_shadow_price_predicts_the_next_thousand() {
     let predicted = plan.budget_shadow_price * 1000.0;
     let actual = more.expected_outcome - plan.expected_outcome;
     assert!(predicted > 0.0);
-    assert!((predicted - actual).abs() <= 0.02 * actual, "{predicted} vs {actual}");
+    assert!(
+        (predicted - actual).abs() <= 0.02 * actual,
+        "{predicted} vs {actual}"
+    );
     // At the optimum, unconstrained items share the same marginal return: the budget's price.
     for it in &plan.items {
-        assert!((it.marginal_return - plan.budget_shadow_price).abs() <= 1e-3 * plan.budget_shadow_price);
+        assert!(
+            (it.marginal_return - plan.budget_shadow_price).abs()
+                <= 1e-3 * plan.budget_shadow_price
+        );
     }
 }
 
 #[test]
 fn profit_spends_until_the_marginal_return_is_one_over_the_margin() {
-    let mut p = problem(vec![item("a", hill(100_000.0, 5_000.0, 0.8), 100_000)], 10_000_000);
+    let mut p = problem(
+        vec![item("a", hill(100_000.0, 5_000.0, 0.8), 100_000)],
+        10_000_000,
+    );
     p.constraints.change_limit = None;
     p.objective = Objective::Profit { margin: 0.5 };
     let plan = optimize(&p, &opts()).unwrap();
@@ -247,7 +273,13 @@ fn profit_spends_until_the_marginal_return_is_one_over_the_margin() {
 #[test]
 fn target_roas_is_met_with_the_largest_outcome() {
     let items: Vec<Item> = (0..4)
-        .map(|i| item(&format!("c{i}"), hill(20_000.0 * (1 + i) as f64, 3_000.0, 0.8), 100_000))
+        .map(|i| {
+            item(
+                &format!("c{i}"),
+                hill(20_000.0 * (1 + i) as f64, 3_000.0, 0.8),
+                100_000,
+            )
+        })
         .collect();
     let mut p = problem(items, 10_000_000);
     p.constraints.change_limit = None;
@@ -294,14 +326,25 @@ fn s_shaped_curves_are_solved_exactly_by_the_mip() {
     let s_curve = hill(10_000.0, 1_000.0, 3.0); // inflection near $693
     let concave = hill(3_000.0, 800.0, 0.8);
     for budget in [40_000i64, 90_000, 150_000, 300_000] {
-        let mut p = problem(vec![item("tv", s_curve, 0), item("search", concave, 0)], budget);
+        let mut p = problem(
+            vec![item("tv", s_curve, 0), item("search", concave, 0)],
+            budget,
+        );
         p.constraints.change_limit = None;
         let plan = optimize(&p, &opts()).unwrap();
         assert_eq!(plan.total_spend, budget);
         let exact = brute_force_two(&s_curve, &concave, budget, 0, budget);
         let rel = (exact - plan.expected_outcome) / exact;
-        assert!(rel <= 1e-6, "budget {budget}: {} vs exact {exact}", plan.expected_outcome);
-        assert!(plan.upper_bound >= exact * (1.0 - 1e-9), "bound {} < {exact}", plan.upper_bound);
+        assert!(
+            rel <= 1e-6,
+            "budget {budget}: {} vs exact {exact}",
+            plan.expected_outcome
+        );
+        assert!(
+            plan.upper_bound >= exact * (1.0 - 1e-9),
+            "bound {} < {exact}",
+            plan.upper_bound
+        );
         assert!(plan.gap <= 1e-6, "gap {}", plan.gap);
     }
 }
@@ -325,7 +368,11 @@ fn two_s_shaped_curves_with_bounds_match_brute_force() {
         assert_eq!(plan.total_spend, budget);
         let exact = brute_force_two(&a, &b, budget, 10_000, 150_000);
         let rel = (exact - plan.expected_outcome) / exact;
-        assert!(rel <= 1e-6, "budget {budget}: {} vs exact {exact}", plan.expected_outcome);
+        assert!(
+            rel <= 1e-6,
+            "budget {budget}: {} vs exact {exact}",
+            plan.expected_outcome
+        );
     }
 }
 
@@ -334,7 +381,10 @@ fn the_health_index_scores_misallocation_and_proposes_concrete_moves() {
     let good = hill(100_000.0, 1_000.0, 0.8);
     let poor = hill(5_000.0, 1_000.0, 0.8);
     // Half the money on the poor channel: far from optimal.
-    let mut p = problem(vec![item("good", good, 100_000), item("poor", poor, 100_000)], 0);
+    let mut p = problem(
+        vec![item("good", good, 100_000), item("poor", poor, 100_000)],
+        0,
+    );
     p.constraints.change_limit = None;
     let r = health_index(&p, &opts(), HealthBands::default(), 3).unwrap();
     assert!(r.score < 85.0, "score {}", r.score);
@@ -357,7 +407,13 @@ fn the_health_index_scores_misallocation_and_proposes_concrete_moves() {
 #[test]
 fn the_budget_frontier_rises_with_falling_marginal_returns() {
     let items: Vec<Item> = (0..6)
-        .map(|i| item(&format!("c{i}"), hill(30_000.0 * (1 + i) as f64, 5_000.0, 0.7), 500_000))
+        .map(|i| {
+            item(
+                &format!("c{i}"),
+                hill(30_000.0 * (1 + i) as f64, 5_000.0, 0.7),
+                500_000,
+            )
+        })
         .collect();
     let mut p = problem(items, 3_000_000);
     p.constraints.change_limit = None;
@@ -390,7 +446,10 @@ fn samples_give_outcome_intervals() {
     it.curve.samples = (0..50)
         .map(|k| hill(800.0 + 8.0 * k as f64, 500.0, 0.8))
         .collect();
-    let p = problem(vec![it, item("b", hill(1000.0, 500.0, 0.8), 50_000)], 100_000);
+    let p = problem(
+        vec![it, item("b", hill(1000.0, 500.0, 0.8), 50_000)],
+        100_000,
+    );
     let plan = optimize(&p, &opts()).unwrap();
     let iv = plan.items[0].outcome_interval.unwrap();
     assert!(iv.lower < plan.items[0].expected_outcome * 1.05 && iv.lower < iv.upper);

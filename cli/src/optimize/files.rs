@@ -240,7 +240,8 @@ impl ConstraintsFile {
     /// Builds the engine's constraints for a budget (in cents).
     pub fn into_constraints(self, budget: i64) -> Result<Constraints, CommandError> {
         let cents = |field: String, v: f64| {
-            cents_from_major(&field, v).map_err(|e| CommandError::input(format!("constraints: {e}")))
+            cents_from_major(&field, v)
+                .map_err(|e| CommandError::input(format!("constraints: {e}")))
         };
         let change_limit = match self.change_limit {
             None => Some(ChangeLimit::default()),
@@ -258,16 +259,13 @@ impl ConstraintsFile {
         let mut items = Vec::with_capacity(self.items.len());
         for (k, r) in self.items.into_iter().enumerate() {
             let bound = |name: &str, abs: Option<f64>, rel: Option<f64>| {
-                Ok::<_, CommandError>(
-                    match exclusive(&format!("items[{k}].{name}"), abs, rel)? {
-                        None => None,
-                        Some((false, v)) => Some(ItemBound::Money(cents(
-                            format!("items[{k}].{name}"),
-                            v,
-                        )?)),
-                        Some((true, v)) => Some(ItemBound::RelativeToCurrent(v)),
-                    },
-                )
+                Ok::<_, CommandError>(match exclusive(&format!("items[{k}].{name}"), abs, rel)? {
+                    None => None,
+                    Some((false, v)) => {
+                        Some(ItemBound::Money(cents(format!("items[{k}].{name}"), v)?))
+                    }
+                    Some((true, v)) => Some(ItemBound::RelativeToCurrent(v)),
+                })
             };
             items.push(ItemRule {
                 min: bound("min", r.min, r.min_relative)?,
@@ -282,10 +280,9 @@ impl ConstraintsFile {
                 Ok::<_, CommandError>(
                     match exclusive(&format!("groups[{k}].{name}"), abs, share)? {
                         None => None,
-                        Some((false, v)) => Some(GroupBound::Money(cents(
-                            format!("groups[{k}].{name}"),
-                            v,
-                        )?)),
+                        Some((false, v)) => {
+                            Some(GroupBound::Money(cents(format!("groups[{k}].{name}"), v)?))
+                        }
                         Some((true, v)) => Some(GroupBound::Share(v)),
                     },
                 )
@@ -314,9 +311,9 @@ impl ConstraintsFile {
 /// Parses `--objective`: `revenue`, `conversions`, `profit`, `target-roas=X`, `target-cpa=X`.
 pub fn parse_objective(s: &str, margin: f64) -> Result<Objective, CommandError> {
     let num = |v: &str| {
-        v.trim().parse::<f64>().map_err(|_| {
-            CommandError::input(format!("--objective {s}: {v:?} is not a number"))
-        })
+        v.trim()
+            .parse::<f64>()
+            .map_err(|_| CommandError::input(format!("--objective {s}: {v:?} is not a number")))
     };
     match s.trim() {
         "revenue" | "conversions" | "outcome" => Ok(Objective::Outcome),

@@ -229,7 +229,12 @@ impl CurveParams {
 
     /// The same curve with carry-in adstock `c` (money per period).
     pub fn with_carry_in(self, carry_in: f64) -> Result<Self> {
-        Self::new(self.beta, self.saturation, self.adstock_multiplier, carry_in)
+        Self::new(
+            self.beta,
+            self.saturation,
+            self.adstock_multiplier,
+            carry_in,
+        )
     }
 
     /// The same curve with a steady-state adstock multiplier `m`.
@@ -341,7 +346,10 @@ mod tests {
                 let h = 1e-5 * x;
                 let fd = (c.value(x + h) - c.value(x - h)) / (2.0 * h);
                 let d = c.derivative(x);
-                assert!((fd - d).abs() <= 1e-6 * d.abs().max(1e-9), "{c:?} at {x}: {fd} vs {d}");
+                assert!(
+                    (fd - d).abs() <= 1e-6 * d.abs().max(1e-9),
+                    "{c:?} at {x}: {fd} vs {d}"
+                );
             }
         }
     }
@@ -364,7 +372,11 @@ mod tests {
         let second = |x: f64| c.value(x + 1e-3) - 2.0 * c.value(x) + c.value(x - 1e-3);
         assert!(second(0.5 * z) > 0.0);
         assert!(second(1.5 * z) < 0.0);
-        assert!(CurveParams::hill(1.0, 1.0, 0.8).unwrap().is_concave_from(0.0));
+        assert!(
+            CurveParams::hill(1.0, 1.0, 0.8)
+                .unwrap()
+                .is_concave_from(0.0)
+        );
     }
 
     #[test]
@@ -373,7 +385,8 @@ mod tests {
         assert!(CurveParams::hill(1.0, 0.0, 1.0).is_err());
         assert!(CurveParams::hill(1.0, 1.0, f64::NAN).is_err());
         assert!(CurveParams::logistic(1.0, -2.0).is_err());
-        let json = r#"{"beta": 1.0, "saturation": {"type": "hill", "half_saturation": -3, "shape": 1}}"#;
+        let json =
+            r#"{"beta": 1.0, "saturation": {"type": "hill", "half_saturation": -3, "shape": 1}}"#;
         assert!(serde_json::from_str::<CurveParams>(json).is_err());
     }
 }

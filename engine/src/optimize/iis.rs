@@ -40,11 +40,8 @@ pub(crate) fn diagnose(p: &Problem, ix: &Indexed) -> EngineError {
         let mut start = 0;
         while start < set.len() {
             let end = (start + chunk).min(set.len());
-            let trial: BTreeSet<ConstraintRef> = set[..start]
-                .iter()
-                .chain(&set[end..])
-                .copied()
-                .collect();
+            let trial: BTreeSet<ConstraintRef> =
+                set[..start].iter().chain(&set[end..]).copied().collect();
             if !feasible(p, ix, &trial) {
                 set.drain(start..end);
             } else {

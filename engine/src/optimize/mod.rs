@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use curve::{CurveParams, CurveParamsRequest, ResponseCurve, Saturation};
 pub use problem::{
-    Budget, BudgetMode, ChangeLimit, Constraints, ConstraintRef, Cents, GroupBound, GroupRule,
+    Budget, BudgetMode, Cents, ChangeLimit, ConstraintRef, Constraints, GroupBound, GroupRule,
     Item, ItemBound, ItemRule, Objective, Problem, cents_from_major, major_from_cents,
 };
 
@@ -218,7 +218,15 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
     let mut outer_upper = None;
     let mut rounds = 0;
     if convex_until.iter().any(Option::is_some) {
-        let (x, upper, r) = solve_s_shaped(problem, &ix, &comp, &curves, &convex_until, &current_ticks, options)?;
+        let (x, upper, r) = solve_s_shaped(
+            problem,
+            &ix,
+            &comp,
+            &curves,
+            &convex_until,
+            &current_ticks,
+            options,
+        )?;
         rounds += r;
         outer_upper = Some(upper);
         // Fix each S-shaped item's regime at the MIP's answer: past the inflection the curve is
@@ -392,6 +400,7 @@ fn solve_s_shaped(
         let mut added = false;
         for (i, &v) in sol.x.iter().enumerate() {
             added |= points[i].insert(v);
+            added |= points[i].refine_vertical_start(curves, i, v);
         }
         if !added {
             break;
@@ -428,7 +437,11 @@ pub fn round_allocation(problem: &Problem, cents: &[f64]) -> Result<Vec<Cents>> 
         let t = (c / unit).clamp(comp.lo[i] as f64, comp.hi[i] as f64);
         let b = t.floor() as i64;
         base.push(b);
-        partial.push(if t - b as f64 > 1e-9 { t - b as f64 } else { 0.0 });
+        partial.push(if t - b as f64 > 1e-9 {
+            t - b as f64
+        } else {
+            0.0
+        });
     }
     let lp = solver::LpSolution {
         base,
@@ -528,12 +541,7 @@ fn explain(
         let money = spend as f64 / 100.0;
         let outcome = it.curve.value(money);
         let samples: Vec<f64> = (0..n_samples)
-            .map(|s| {
-                it.curve
-                    .samples
-                    .get(s)
-                    .map_or(outcome, |p| p.value(money))
-            })
+            .map(|s| it.curve.samples.get(s).map_or(outcome, |p| p.value(money)))
             .collect();
         for (acc, v) in total_samples.iter_mut().zip(&samples) {
             *acc += v;
@@ -545,7 +553,11 @@ fn explain(
         };
         // Reduced value of one more tick: positive wants more, negative wants less.
         let reduced = weight[i] * curves.df(i, t) - price[i];
-        let tol = 1e-9 * (weight[i] * curves.df(i, t)).abs().max(price[i].abs()).max(1e-12);
+        let tol = 1e-9
+            * (weight[i] * curves.df(i, t))
+                .abs()
+                .max(price[i].abs())
+                .max(1e-12);
         let binding = if ticks[i] >= comp.hi[i] && reduced > tol && comp.hi[i] > i64::MIN {
             Some((Side::Upper, comp.hi_src[i], reduced / per_tick))
         } else if ticks[i] <= comp.lo[i] && reduced < -tol {

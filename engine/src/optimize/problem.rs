@@ -423,9 +423,10 @@ impl Problem {
             }
         }
         let lookup = |field: String, id: &str| -> Result<usize> {
-            by_id.get(id).copied().ok_or_else(|| {
-                EngineError::invalid(field, format!("unknown item {id:?}"))
-            })
+            by_id
+                .get(id)
+                .copied()
+                .ok_or_else(|| EngineError::invalid(field, format!("unknown item {id:?}")))
         };
         let mut rule_items = Vec::with_capacity(c.items.len());
         for (r, rule) in c.items.iter().enumerate() {
@@ -442,10 +443,7 @@ impl Problem {
                         if self.items[i].current.is_none() {
                             return Err(EngineError::invalid(
                                 format!("constraints.items[{r}].{side}_relative"),
-                                format!(
-                                    "{} has no current spend to be relative to",
-                                    rule.item
-                                ),
+                                format!("{} has no current spend to be relative to", rule.item),
                             ));
                         }
                     }
@@ -495,7 +493,10 @@ impl Problem {
         }
         let mut exempt = vec![false; self.items.len()];
         if let Some(l) = &c.change_limit {
-            for (name, v) in [("max_increase", l.max_increase), ("max_decrease", l.max_decrease)] {
+            for (name, v) in [
+                ("max_increase", l.max_increase),
+                ("max_decrease", l.max_decrease),
+            ] {
                 if !(v.is_finite() && v >= 0.0) {
                     return Err(EngineError::invalid(
                         format!("constraints.change_limit.{name}"),

@@ -21,11 +21,11 @@ pub(crate) fn round_plan(
     let n = comp.lo.len();
     let x = lp.x();
     let mut windows = Vec::new();
-    for i in 0..n {
-        if lp.partial[i] > 0.0 {
-            let eps = 1e-7 * x[i].abs().max(1.0);
-            let a = ((x[i] - eps).floor() as i64).max(comp.lo[i]);
-            let b = ((x[i] + eps).ceil() as i64).min(comp.hi[i]);
+    for (i, (&xi, &part)) in x.iter().zip(&lp.partial).enumerate() {
+        if part > 0.0 {
+            let eps = 1e-7 * xi.abs().max(1.0);
+            let a = ((xi - eps).floor() as i64).max(comp.lo[i]);
+            let b = ((xi + eps).ceil() as i64).min(comp.hi[i]);
             windows.push((i, a, b.max(a)));
         }
     }
@@ -85,10 +85,7 @@ fn round_with(
         let fixed_part = if row.is_integral() {
             row.coefs.iter().map(|&(i, _)| t[i] as i128).sum::<i128>() as f64
         } else {
-            row.coefs
-                .iter()
-                .map(|&(i, a)| a * t[i] as f64)
-                .sum::<f64>()
+            row.coefs.iter().map(|&(i, a)| a * t[i] as f64).sum::<f64>()
                 + row
                     .outcome
                     .iter()
@@ -132,9 +129,9 @@ fn round_with(
             .collect();
         pb.add_integer_column(slope_obj, 0.0..=w, entries);
     }
-    let mut model = pb
-        .try_optimise(Sense::Maximise)
-        .map_err(|e| EngineError::NotConverged(format!("HiGHS could not load the rounding: {e:?}")))?;
+    let mut model = pb.try_optimise(Sense::Maximise).map_err(|e| {
+        EngineError::NotConverged(format!("HiGHS could not load the rounding: {e:?}"))
+    })?;
     for (k, v) in [("threads", 1.0f64), ("time_limit", 30.0)] {
         let res = if k == "threads" {
             model.try_set_option(k, v as i32)
@@ -176,11 +173,7 @@ pub(crate) fn satisfies(comp: &Compiled, curves: &Curves<'_>, t: &[i64]) -> bool
             let s = s as f64;
             s >= row.lo && s <= row.hi
         } else {
-            let s: f64 = row
-                .coefs
-                .iter()
-                .map(|&(i, a)| a * t[i] as f64)
-                .sum::<f64>()
+            let s: f64 = row.coefs.iter().map(|&(i, a)| a * t[i] as f64).sum::<f64>()
                 + row
                     .outcome
                     .iter()

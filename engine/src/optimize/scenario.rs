@@ -153,7 +153,10 @@ pub fn adjusted(problem: &Problem, c: ConstraintRef, adj: Adjustment) -> Result<
         Adjustment::Remove => None,
         Adjustment::Scale(f) if f.is_finite() && f > 0.0 => Some(f),
         Adjustment::Scale(f) => {
-            return Err(EngineError::invalid("factor", format!("must be > 0, got {f}")));
+            return Err(EngineError::invalid(
+                "factor",
+                format!("must be > 0, got {f}"),
+            ));
         }
     };
     let scale_money = |v: Cents, f: f64| (v as f64 * f).round() as Cents;
@@ -206,17 +209,28 @@ pub fn adjusted(problem: &Problem, c: ConstraintRef, adj: Adjustment) -> Result<
                 Some(f) => it.platform_min.map(|v| scale_money(v, f)),
             };
         }
-        ConstraintRef::ItemMin(r) => item_bound(&mut cs.items.get_mut(r).ok_or_else(missing)?.min, k),
-        ConstraintRef::ItemMax(r) => item_bound(&mut cs.items.get_mut(r).ok_or_else(missing)?.max, k),
+        ConstraintRef::ItemMin(r) => {
+            item_bound(&mut cs.items.get_mut(r).ok_or_else(missing)?.min, k)
+        }
+        ConstraintRef::ItemMax(r) => {
+            item_bound(&mut cs.items.get_mut(r).ok_or_else(missing)?.max, k)
+        }
         ConstraintRef::Lock(r) => {
             let rule = cs.items.get_mut(r).ok_or_else(missing)?;
             if k.is_some() {
-                return Err(EngineError::invalid("constraint", "a lock can only be removed"));
+                return Err(EngineError::invalid(
+                    "constraint",
+                    "a lock can only be removed",
+                ));
             }
             rule.locked = false;
         }
-        ConstraintRef::GroupMin(g) => group_bound(&mut cs.groups.get_mut(g).ok_or_else(missing)?.min, k),
-        ConstraintRef::GroupMax(g) => group_bound(&mut cs.groups.get_mut(g).ok_or_else(missing)?.max, k),
+        ConstraintRef::GroupMin(g) => {
+            group_bound(&mut cs.groups.get_mut(g).ok_or_else(missing)?.min, k)
+        }
+        ConstraintRef::GroupMax(g) => {
+            group_bound(&mut cs.groups.get_mut(g).ok_or_else(missing)?.max, k)
+        }
         ConstraintRef::Target => {
             let f = k.ok_or_else(|| {
                 EngineError::invalid("constraint", "the target can be scaled, not removed")
@@ -303,7 +317,11 @@ pub fn compare_objectives(
                 objective,
                 spend: plan.total_spend,
                 expected_outcome: plan.expected_outcome,
-                average_return: if spend > 0.0 { plan.expected_outcome / spend } else { 0.0 },
+                average_return: if spend > 0.0 {
+                    plan.expected_outcome / spend
+                } else {
+                    0.0
+                },
                 objective_value: plan.objective_value,
                 allocation: plan.items.iter().map(|i| i.spend).collect(),
             })
@@ -359,24 +377,38 @@ pub fn sensitivity(
             for sign in [-1.0, 1.0] {
                 let f = 1.0 + sign * step;
                 let sat = match (params.saturation(), name) {
-                    (Saturation::Hill { half_saturation, shape }, "half_saturation") => {
-                        Saturation::Hill { half_saturation: half_saturation * f, shape }
-                    }
-                    (Saturation::Hill { half_saturation, shape }, "shape") => {
-                        Saturation::Hill { half_saturation, shape: shape * f }
-                    }
+                    (
+                        Saturation::Hill {
+                            half_saturation,
+                            shape,
+                        },
+                        "half_saturation",
+                    ) => Saturation::Hill {
+                        half_saturation: half_saturation * f,
+                        shape,
+                    },
+                    (
+                        Saturation::Hill {
+                            half_saturation,
+                            shape,
+                        },
+                        "shape",
+                    ) => Saturation::Hill {
+                        half_saturation,
+                        shape: shape * f,
+                    },
                     (Saturation::Logistic { lambda }, "lambda") => {
                         Saturation::Logistic { lambda: lambda * f }
                     }
                     (s, _) => s,
                 };
-                let beta = if name == "beta" { params.beta() * f } else { params.beta() };
-                let perturbed = CurveParams::new(
-                    beta,
-                    sat,
-                    params.adstock_multiplier(),
-                    params.carry_in(),
-                )?;
+                let beta = if name == "beta" {
+                    params.beta() * f
+                } else {
+                    params.beta()
+                };
+                let perturbed =
+                    CurveParams::new(beta, sat, params.adstock_multiplier(), params.carry_in())?;
                 let mut p = problem.clone();
                 p.items[i].curve.params = perturbed;
                 let plan = optimize(&p, options)?;
@@ -386,7 +418,11 @@ pub fn sensitivity(
                     .zip(&base.items)
                     .map(|(a, b)| (a.spend - b.spend).abs())
                     .sum();
-                res.push((plan.items[i].spend, 0.5 * moved as f64 / total, plan.expected_outcome));
+                res.push((
+                    plan.items[i].spend,
+                    0.5 * moved as f64 / total,
+                    plan.expected_outcome,
+                ));
             }
             out.push(ParameterSensitivity {
                 item: it.id.clone(),

@@ -68,10 +68,10 @@ impl Pwl {
     ) -> Self {
         let n = comp.lo.len();
         let mut bps = Vec::with_capacity(n);
-        for i in 0..n {
+        for (i, &cur) in current.iter().enumerate().take(n) {
             let (lo, hi) = (comp.lo[i], comp.hi[i]);
             let mut v = vec![lo, hi];
-            if let Some(c) = current[i]
+            if let Some(c) = cur
                 && c > lo
                 && c < hi
             {
@@ -219,8 +219,8 @@ pub(crate) fn solve_lp(comp: &Compiled, pwl: &Pwl) -> Result<LpOutcome> {
     }
     // Row bounds, shifted by what the items' lower ends already contribute.
     let mut shift = vec![0.0f64; comp.rows.len()];
-    for i in 0..n {
-        for &(r, a, b) in &member[i] {
+    for (i, m) in member.iter().enumerate() {
+        for &(r, a, b) in m {
             shift[r] += a * comp.lo[i] as f64 + b * pwl.vals[i][0];
         }
     }
@@ -458,7 +458,11 @@ mod tests {
         let mut pb = ColProblem::default();
         let r = pb.add_row(..=5.0);
         pb.add_column(3.0, 0.0..=10.0, [(r, 1.0)]);
-        let solved = pb.try_optimise(Sense::Maximise).unwrap().try_solve().unwrap();
+        let solved = pb
+            .try_optimise(Sense::Maximise)
+            .unwrap()
+            .try_solve()
+            .unwrap();
         assert_eq!(solved.status(), HighsModelStatus::Optimal);
         let d = solved.get_solution().dual_rows()[0];
         assert!((DUAL_SIGN * d - 3.0).abs() < 1e-9, "row dual {d}");

@@ -54,7 +54,10 @@ impl ItemPoints {
                 points.push(lo + (w - lo) * k as f64 / (initial + 1) as f64);
             }
         }
-        let mut me = Self { w, points: Vec::new() };
+        let mut me = Self {
+            w,
+            points: Vec::new(),
+        };
         for p in points {
             me.insert(p);
         }
@@ -72,18 +75,43 @@ impl ItemPoints {
         true
     }
 
+    /// At a start with a vertical tangent (Hill with S < 1 at zero spend) the model is above
+    /// the curve even at the breakpoint; when the plan sits there, a point close to it shrinks
+    /// that excess (by about 16^S per round).
+    pub fn refine_vertical_start(&mut self, curves: &Curves<'_>, i: usize, t: f64) -> bool {
+        let (Some(&a), Some(&b)) = (self.points.first(), self.points.get(1)) else {
+            return false;
+        };
+        let at_start = (t - a).abs() <= 1e-9 * a.abs().max(1.0);
+        if at_start && b > a && !curves.df(i, a).is_finite() && a >= self.w {
+            self.insert(a + (b - a) / 16.0)
+        } else {
+            false
+        }
+    }
+
     fn outer(&self, curves: &Curves<'_>, i: usize) -> Outer {
         let f = |t: f64| curves.f(i, t);
         let df = |t: f64| curves.df(i, t);
         let mut pos = Vec::new();
         let mut val = Vec::new();
-        let convex: Vec<f64> = self.points.iter().copied().filter(|&p| p <= self.w).collect();
+        let convex: Vec<f64> = self
+            .points
+            .iter()
+            .copied()
+            .filter(|&p| p <= self.w)
+            .collect();
         for &p in &convex {
             pos.push(p);
             val.push(f(p));
         }
         let convex_segments = convex.len().saturating_sub(1);
-        let concave: Vec<f64> = self.points.iter().copied().filter(|&p| p >= self.w).collect();
+        let concave: Vec<f64> = self
+            .points
+            .iter()
+            .copied()
+            .filter(|&p| p >= self.w)
+            .collect();
         for k in 0..concave.len().saturating_sub(1) {
             let (a, b) = (concave[k], concave[k + 1]);
             let (fa, fb, da, db) = (f(a), f(b), df(a), df(b));
@@ -95,9 +123,16 @@ impl ItemPoints {
             };
             let q = q.clamp(a, b);
             let vq = fb + db * (q - b);
-            if k == 0 && pos.is_empty() {
-                pos.push(a);
-                val.push(if da.is_finite() { fa } else { vq.max(fa) });
+            if k == 0 {
+                // A vertical tangent at a (Hill with S < 1 at zero): the tangent at b bounds
+                // the curve on [a, b], so the model starts at its value at a.
+                let start = if da.is_finite() { fa } else { vq.max(fa) };
+                if pos.is_empty() {
+                    pos.push(a);
+                    val.push(start);
+                } else if let Some(v) = val.last_mut() {
+                    *v = v.max(start);
+                }
             }
             if q > a && q < b {
                 pos.push(q);
@@ -151,7 +186,11 @@ pub(crate) fn solve_outer(
     let sigma = if free.is_empty() {
         1.0
     } else {
-        (free.iter().map(|&i| (comp.hi[i] - comp.lo[i]) as f64).sum::<f64>() / free.len() as f64)
+        (free
+            .iter()
+            .map(|&i| (comp.hi[i] - comp.lo[i]) as f64)
+            .sum::<f64>()
+            / free.len() as f64)
             .max(1.0)
     };
     let mut max_slope = 0.0f64;
@@ -165,7 +204,11 @@ pub(crate) fn solve_outer(
             }
         }
     }
-    let rho = if max_slope > 0.0 && max_slope.is_finite() { max_slope * sigma } else { 1.0 };
+    let rho = if max_slope > 0.0 && max_slope.is_finite() {
+        max_slope * sigma
+    } else {
+        1.0
+    };
     let mut shift = vec![0.0f64; comp.rows.len()];
     let mut base_obj = 0.0;
     for (i, m) in models.iter().enumerate() {
@@ -173,13 +216,17 @@ pub(crate) fn solve_outer(
         for &(r, a) in &member[i] {
             shift[r] += a * start;
         }
-        base_obj += comp.weight * m.val.first().copied().unwrap_or(0.0) - comp.cost_per_tick * start;
+        base_obj +=
+            comp.weight * m.val.first().copied().unwrap_or(0.0) - comp.cost_per_tick * start;
     }
     // The δ columns, in order: (item, len, slope).
     let mut cols: Vec<(usize, f64, f64)> = Vec::new();
-    // Ordering pairs (δ_k, δ_{k+1}) over each item's convex segments, and the gate of its
-    // first concave segment.
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    // Binaries, one per convex segment k of an item: z_k = 1 iff segment k is full.
+    // Fill rows δ_k − len_k z_k ≥ 0; gate rows δ_{k+1} − len_{k+1} z_k ≤ 0 for the next convex
+    // segment, and δ_j − len_j z_last ≤ 0 for every concave segment j.
+    let mut fills: Vec<(usize, usize)> = Vec::new(); // (column, binary)
+    let mut gates: Vec<(usize, usize)> = Vec::new(); // (column, binary)
+    let mut binaries = 0usize;
     for &i in &free {
         let m = &models[i];
         let first = cols.len();
@@ -195,11 +242,22 @@ pub(crate) fn solve_outer(
             }
             cols.push((i, len, slope));
         }
+        let total = cols.len() - first;
+        if convex_cols == 0 || total < 2 {
+            continue;
+        }
         for k in 0..convex_cols {
-            if first + k + 1 < cols.len() {
-                pairs.push((first + k, first + k + 1));
+            let z = binaries + k;
+            fills.push((first + k, z));
+            if k + 1 < convex_cols {
+                gates.push((first + k + 1, z));
             }
         }
+        let last = binaries + convex_cols - 1;
+        for j in convex_cols..total {
+            gates.push((first + j, last));
+        }
+        binaries += convex_cols;
     }
     let mut pb = ColProblem::default();
     let rows: Vec<highs::Row> = comp
@@ -208,16 +266,17 @@ pub(crate) fn solve_outer(
         .enumerate()
         .map(|(r, row)| pb.add_row(((row.lo - shift[r]) / sigma)..=((row.hi - shift[r]) / sigma)))
         .collect();
-    // δ_k − len_k z ≥ 0 (the earlier segment is full when z = 1) and
-    // δ_{k+1} − len_{k+1} z ≤ 0 (the later one is empty when z = 0).
-    let pair_rows: Vec<(highs::Row, highs::Row)> = pairs
-        .iter()
-        .map(|_| (pb.add_row(0.0..), pb.add_row(..=0.0)))
-        .collect();
+    let fill_rows: Vec<highs::Row> = fills.iter().map(|_| pb.add_row(0.0..)).collect();
+    let gate_rows: Vec<highs::Row> = gates.iter().map(|_| pb.add_row(..=0.0)).collect();
     let mut extra: Vec<Vec<(highs::Row, f64)>> = vec![Vec::new(); cols.len()];
-    for (p, &(a, b)) in pairs.iter().enumerate() {
-        extra[a].push((pair_rows[p].0, 1.0));
-        extra[b].push((pair_rows[p].1, 1.0));
+    let mut bin_entries: Vec<Vec<(highs::Row, f64)>> = vec![Vec::new(); binaries];
+    for (k, &(c, z)) in fills.iter().enumerate() {
+        extra[c].push((fill_rows[k], 1.0));
+        bin_entries[z].push((fill_rows[k], -cols[c].1 / sigma));
+    }
+    for (k, &(c, z)) in gates.iter().enumerate() {
+        extra[c].push((gate_rows[k], 1.0));
+        bin_entries[z].push((gate_rows[k], -cols[c].1 / sigma));
     }
     for (c, &(i, len, slope)) in cols.iter().enumerate() {
         let mut entries: Vec<(highs::Row, f64)> =
@@ -225,13 +284,8 @@ pub(crate) fn solve_outer(
         entries.extend(extra[c].iter().copied());
         pb.add_column(slope * sigma / rho, 0.0..=len / sigma, entries);
     }
-    for (p, &(a, b)) in pairs.iter().enumerate() {
-        let (r1, r2) = pair_rows[p];
-        pb.add_integer_column(
-            0.0,
-            0.0..=1.0,
-            [(r1, -cols[a].1 / sigma), (r2, -cols[b].1 / sigma)],
-        );
+    for entries in bin_entries {
+        pb.add_integer_column(0.0, 0.0..=1.0, entries);
     }
     let mut model = pb
         .try_optimise(Sense::Maximise)
@@ -257,7 +311,7 @@ pub(crate) fn solve_outer(
         }
     }
     // With binaries, HiGHS's dual bound; without, the LP optimum is itself the bound.
-    let dual = if pairs.is_empty() {
+    let dual = if binaries == 0 {
         solved.objective_value()
     } else {
         solved
