@@ -65,11 +65,12 @@ fn problem(n: usize, seed: u64) -> Problem {
         let (min, max) = if g % 2 == 0 {
             (
                 Some(GroupBound::Money(sum)),
-                Some(GroupBound::Money(sum + sum / 20)),
+                Some(GroupBound::Money(sum + sum / 10)),
             )
         } else {
-            let share = sum as f64 / (total + total / 25) as f64;
-            (None, Some(GroupBound::Share((share * 1.02).min(1.0))))
+            // At most 5% above today's share of spend.
+            let share = sum as f64 / total as f64;
+            (None, Some(GroupBound::Share((share * 1.05).min(1.0))))
         };
         constraints.groups.push(GroupRule {
             name: format!("group-{g}"),

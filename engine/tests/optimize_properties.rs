@@ -274,3 +274,67 @@ proptest! {
         prop_assert!(plan.upper_bound >= exact * (1.0 - 1e-9), "bound {} below optimum {}", plan.upper_bound, exact);
     }
 }
+
+/// Above 1,500 movable items the LP is solved on a restricted set of items with a priced-out
+/// remainder; the answer must still be the exact optimum.
+#[test]
+fn thousands_of_items_match_lagrange_bisection_too() {
+    let n = 3_000;
+    let curves: Vec<CurveParams> = (0..n)
+        .map(|i| {
+            let scale = 100.0 + (i * 37 % 1000) as f64;
+            if i % 3 == 0 {
+                CurveParams::logistic(3.0 * scale, 1.0 / scale).unwrap()
+            } else {
+                CurveParams::hill(4.0 * scale, scale, 0.5 + (i % 5) as f64 * 0.1).unwrap()
+            }
+        })
+        .collect();
+    let lo: Vec<i64> = (0..n)
+        .map(|i| 5_000 + (i as i64 * 13 % 7) * 1_000)
+        .collect();
+    let hi: Vec<i64> = lo
+        .iter()
+        .enumerate()
+        .map(|(i, l)| l + 20_000 + (i as i64 % 11) * 5_000)
+        .collect();
+    let budget = (lo.iter().sum::<i64>() + hi.iter().sum::<i64>()) / 2;
+    let mut constraints = Constraints::with_budget(Budget {
+        amount: budget,
+        mode: BudgetMode::Exactly,
+    });
+    constraints.change_limit = None;
+    let items: Vec<Item> = (0..n)
+        .map(|i| Item {
+            id: format!("i{i}"),
+            curve: ResponseCurve::certain(curves[i]),
+            current: None,
+            platform_min: None,
+        })
+        .collect();
+    for i in 0..n {
+        constraints.items.push(ItemRule {
+            item: format!("i{i}"),
+            min: Some(ItemBound::Money(lo[i])),
+            max: Some(ItemBound::Money(hi[i])),
+            locked: false,
+        });
+    }
+    let problem = Problem {
+        items,
+        objective: Objective::Outcome,
+        constraints,
+    };
+    let plan = optimize(&problem, &OptimizeOptions::default()).unwrap();
+    assert_eq!(plan.total_spend, budget);
+    let lo_f: Vec<f64> = lo.iter().map(|&c| c as f64 / 100.0).collect();
+    let hi_f: Vec<f64> = hi.iter().map(|&c| c as f64 / 100.0).collect();
+    let exact = lagrange_bisection(&curves, &lo_f, &hi_f, budget as f64 / 100.0);
+    let rel = (exact - plan.expected_outcome).abs() / exact;
+    assert!(
+        rel <= 1e-6,
+        "optimizer {} vs bisection {exact} (rel {rel:e})",
+        plan.expected_outcome
+    );
+    assert!(plan.gap <= 1e-6);
+}

@@ -35,7 +35,7 @@ pub use problem::{
 
 use crate::error::{EngineError, Result};
 use compile::{Compiled, compile};
-use solver::{Curves, LpOutcome, Pwl, item_objective, lagrangian_bound, relative_gap, solve_lp};
+use solver::{Curves, LpOutcome, Pwl, item_objective, lagrangian_bound, relative_gap};
 
 /// Knobs of the method. The defaults are what the product uses.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -301,10 +301,11 @@ fn refine_concave(
     let mut pwl = Pwl::new(comp, curves, current_ticks, options.initial_breakpoints);
     let mut best_upper = f64::INFINITY;
     let mut rounds = 0;
-    let mut last = None;
+    let mut last: Option<solver::LpSolution> = None;
     for round in 0..options.max_rounds.max(1) {
         rounds = round + 1;
-        let lp = match solve_lp(comp, &pwl)? {
+        let guess = last.as_ref().map(|l| l.duals.as_slice());
+        let lp = match solver::solve_lp_warm(comp, &pwl, guess)? {
             LpOutcome::Solved(lp) => lp,
             LpOutcome::Infeasible => return Ok(None),
         };
@@ -344,7 +345,7 @@ fn refine_concave(
         }
     }
     if polished {
-        match solve_lp(comp, &pwl)? {
+        match solver::solve_lp_warm(comp, &pwl, Some(&lp.duals))? {
             LpOutcome::Solved(p) => {
                 let (upper, _) = lagrangian_bound(comp, curves, &p.duals);
                 best_upper = best_upper.min(upper);

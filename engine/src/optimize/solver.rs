@@ -161,12 +161,27 @@ fn new_model(pb: ColProblem) -> Result<highs::Model> {
     model
         .try_set_option("threads", 1)
         .map_err(|e| highs_error("set threads", e))?;
+    // Presolve spends far more time than it saves on these few-row LPs.
+    model
+        .try_set_option("presolve", "off")
+        .map_err(|e| highs_error("set presolve", e))?;
     Ok(model)
 }
 
 /// Solves the piecewise-linear LP for the current breakpoints.
 pub(crate) fn solve_lp(comp: &Compiled, pwl: &Pwl) -> Result<LpOutcome> {
+    solve_lp_fixing(comp, pwl, None)
+}
+
+/// Solves the LP with some items fixed at a breakpoint (`fixed[i] = Some(k)`: item `i` sits at
+/// its `k`-th breakpoint and has no columns).
+fn solve_lp_fixing(
+    comp: &Compiled,
+    pwl: &Pwl,
+    fixed: Option<&[Option<usize>]>,
+) -> Result<LpOutcome> {
     let n = comp.lo.len();
+    let fixed_at = |i: usize| fixed.and_then(|f| f[i]);
     // Which rows each item appears in, with its money and outcome coefficients.
     let mut member: Vec<Vec<(usize, f64, f64)>> = vec![Vec::new(); n];
     for (r, row) in comp.rows.iter().enumerate() {
@@ -181,7 +196,9 @@ pub(crate) fn solve_lp(comp: &Compiled, pwl: &Pwl) -> Result<LpOutcome> {
         }
     }
     // Scales: σ ticks per LP unit, ρ objective units per LP unit, s_r per row.
-    let free: Vec<usize> = (0..n).filter(|&i| comp.hi[i] > comp.lo[i]).collect();
+    let free: Vec<usize> = (0..n)
+        .filter(|&i| comp.hi[i] > comp.lo[i] && fixed_at(i).is_none())
+        .collect();
     let sigma = if free.is_empty() {
         1.0
     } else {
@@ -219,9 +236,13 @@ pub(crate) fn solve_lp(comp: &Compiled, pwl: &Pwl) -> Result<LpOutcome> {
     }
     // Row bounds, shifted by what the items' lower ends already contribute.
     let mut shift = vec![0.0f64; comp.rows.len()];
+    let mut base = comp.lo.clone();
     for (i, m) in member.iter().enumerate() {
+        let k = fixed_at(i).unwrap_or(0);
+        base[i] = pwl.bps[i].get(k).copied().unwrap_or(comp.lo[i]);
+        let v = pwl.vals[i].get(k).copied().unwrap_or(0.0);
         for &(r, a, b) in m {
-            shift[r] += a * comp.lo[i] as f64 + b * pwl.vals[i][0];
+            shift[r] += a * base[i] as f64 + b * v;
         }
     }
     let mut pb = ColProblem::default();
@@ -254,7 +275,6 @@ pub(crate) fn solve_lp(comp: &Compiled, pwl: &Pwl) -> Result<LpOutcome> {
             cols.push((i, len));
         }
     }
-    let mut base = comp.lo.clone();
     let mut partial = vec![0.0f64; n];
     if cols.is_empty() {
         // Nothing can move: feasible iff the fixed plan meets the rows.
@@ -305,6 +325,266 @@ pub(crate) fn solve_lp(comp: &Compiled, pwl: &Pwl) -> Result<LpOutcome> {
         partial,
         duals,
     }))
+}
+
+/// Above this many movable items, [`solve_lp_warm`] solves restricted LPs.
+const RESTRICT_ABOVE: usize = 1_500;
+
+/// Each item's price of spend and weight on its outcome under row prices `y`.
+fn prices(comp: &Compiled, y: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let n = comp.lo.len();
+    let mut price = vec![comp.cost_per_tick; n];
+    let mut weight = vec![comp.weight; n];
+    for (row, &yr) in comp.rows.iter().zip(y) {
+        if yr == 0.0 {
+            continue;
+        }
+        for &(i, a) in &row.coefs {
+            price[i] += yr * a;
+        }
+        for &(i, b) in &row.outcome {
+            weight[i] -= yr * b;
+        }
+    }
+    (price, weight)
+}
+
+/// Reduced slope of segment `k` of item `i` (objective per tick after paying the row prices).
+fn reduced(pwl: &Pwl, i: usize, k: usize, price: f64, weight: f64) -> f64 {
+    let (b, v) = (&pwl.bps[i], &pwl.vals[i]);
+    let len = (b[k + 1] - b[k]) as f64;
+    weight * (v[k + 1] - v[k]) / len - price
+}
+
+/// Under prices `y`: how many segments each item fills, and how far that choice is from
+/// changing (relative slack; 0 = on the fence).
+fn positions(comp: &Compiled, pwl: &Pwl, y: &[f64]) -> (Vec<usize>, Vec<f64>) {
+    let (price, weight) = prices(comp, y);
+    let n = comp.lo.len();
+    let mut pos = vec![0usize; n];
+    let mut slack = vec![f64::INFINITY; n];
+    for i in 0..n {
+        let segs = pwl.bps[i].len().saturating_sub(1);
+        if segs == 0 {
+            continue;
+        }
+        let r = |k: usize| reduced(pwl, i, k, price[i], weight[i]);
+        let mut p = 0;
+        while p < segs && r(p) > 0.0 {
+            p += 1;
+        }
+        let scale = price[i].abs() + (weight[i] * r(0)).abs() + 1e-300;
+        let below = if p > 0 { r(p - 1) } else { f64::INFINITY };
+        let above = if p < segs { -r(p) } else { f64::INFINITY };
+        pos[i] = p;
+        slack[i] = below.min(above) / scale;
+    }
+    (pos, slack)
+}
+
+/// Whether item `i` fixed after `p` segments is optimal for its own columns under `y`.
+fn consistent(pwl: &Pwl, i: usize, p: usize, price: f64, weight: f64) -> bool {
+    let segs = pwl.bps[i].len().saturating_sub(1);
+    let tol = 1e-7 * (price.abs() + weight.abs() * 1e-300).max(1e-12);
+    (p == 0 || reduced(pwl, i, p - 1, price, weight) >= -tol)
+        && (p == segs || reduced(pwl, i, p, price, weight) <= tol)
+}
+
+/// A starting guess of the row prices from an aggregated LP.
+///
+/// Items that appear in the same rows with the same coefficients form a class; for a given class
+/// total, the best split among its members fills their segments by decreasing slope, so the class
+/// behaves as one concave piecewise-linear item whose pieces are its members' segments merged by
+/// slope. The LP over the classes, with each merged curve kept at about a hundred breakpoints, is
+/// tiny whatever the number of items, and its duals are close to the full LP's.
+fn class_duals(comp: &Compiled, pwl: &Pwl, free: &[usize]) -> Result<Option<Vec<f64>>> {
+    use std::collections::HashMap;
+    let n = comp.lo.len();
+    let mut key: Vec<Vec<(usize, u64, u64)>> = vec![Vec::new(); n];
+    for (r, row) in comp.rows.iter().enumerate() {
+        for &(i, a) in &row.coefs {
+            key[i].push((r, a.to_bits(), 0));
+        }
+        for &(i, b) in &row.outcome {
+            key[i].push((r, 0, b.to_bits()));
+        }
+    }
+    let mut is_free = vec![false; n];
+    for &i in free {
+        is_free[i] = true;
+    }
+    let mut class_of: HashMap<&[(usize, u64, u64)], usize> = HashMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for &i in free {
+        let next = members.len();
+        let c = *class_of.entry(key[i].as_slice()).or_insert(next);
+        if c == next {
+            members.push(Vec::new());
+        }
+        members[c].push(i);
+    }
+    const BREAKPOINTS: usize = 96;
+    let mut sub_lo = Vec::with_capacity(members.len());
+    let mut sub_hi = Vec::with_capacity(members.len());
+    let mut bps = Vec::with_capacity(members.len());
+    let mut vals = Vec::with_capacity(members.len());
+    for m in &members {
+        // (outcome slope, length, outcome gain) of every member segment, steepest first.
+        let mut segs: Vec<(f64, i64, f64)> = Vec::new();
+        let (mut lo, mut hi, mut f0) = (0i64, 0i64, 0.0f64);
+        for &i in m {
+            lo += comp.lo[i];
+            hi += comp.hi[i];
+            f0 += pwl.vals[i][0];
+            let (b, v) = (&pwl.bps[i], &pwl.vals[i]);
+            for k in 0..b.len().saturating_sub(1) {
+                let len = b[k + 1] - b[k];
+                let gain = v[k + 1] - v[k];
+                segs.push((gain / len as f64, len, gain));
+            }
+        }
+        segs.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let step = segs.len().div_ceil(BREAKPOINTS).max(1);
+        let (mut x, mut f) = (lo, f0);
+        let mut cb = vec![x];
+        let mut cv = vec![f];
+        for (k, &(_, len, gain)) in segs.iter().enumerate() {
+            x += len;
+            f += gain;
+            if (k + 1) % step == 0 || k + 1 == segs.len() {
+                cb.push(x);
+                cv.push(f);
+            }
+        }
+        sub_lo.push(lo);
+        sub_hi.push(hi);
+        bps.push(cb);
+        vals.push(cv);
+    }
+    let rows = comp
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let fixed: f64 = row
+                .coefs
+                .iter()
+                .filter(|(i, _)| !is_free[*i])
+                .map(|&(i, a)| a * comp.lo[i] as f64)
+                .sum::<f64>()
+                + row
+                    .outcome
+                    .iter()
+                    .filter(|(i, _)| !is_free[*i])
+                    .map(|&(i, b)| b * pwl.vals[i][0])
+                    .sum::<f64>();
+            let mut coefs = Vec::new();
+            let mut outcome = Vec::new();
+            for (c, m) in members.iter().enumerate() {
+                for &(rr, a, b) in &key[m[0]] {
+                    if rr == r {
+                        if a != 0 {
+                            coefs.push((c, f64::from_bits(a)));
+                        }
+                        if b != 0 {
+                            outcome.push((c, f64::from_bits(b)));
+                        }
+                    }
+                }
+            }
+            Row {
+                source: row.source,
+                coefs,
+                outcome,
+                lo: row.lo - fixed,
+                hi: row.hi - fixed,
+            }
+        })
+        .collect();
+    let k = members.len();
+    let sub = Compiled {
+        unit: comp.unit,
+        lo: sub_lo,
+        hi: sub_hi,
+        lo_src: vec![None; k],
+        hi_src: vec![None; k],
+        rows,
+        weight: comp.weight,
+        cost_per_tick: comp.cost_per_tick,
+    };
+    Ok(match solve_lp(&sub, &Pwl { bps, vals })? {
+        LpOutcome::Solved(lp) => Some(lp.duals),
+        LpOutcome::Infeasible => None,
+    })
+}
+
+/// Solves the LP of [`solve_lp`], faster for many items: only the items near their decision
+/// (smallest reduced-slope slack under the guessed prices) get columns; the others sit at the
+/// breakpoint the prices choose. After each restricted solve every fixed item is priced with
+/// the new duals; any that would move joins the LP. When none would, the restricted optimum
+/// satisfies every column's optimality condition, so it is the optimum of the full LP.
+pub(crate) fn solve_lp_warm(
+    comp: &Compiled,
+    pwl: &Pwl,
+    guess: Option<&[f64]>,
+) -> Result<LpOutcome> {
+    let n = comp.lo.len();
+    let free: Vec<usize> = (0..n).filter(|&i| comp.hi[i] > comp.lo[i]).collect();
+    if free.len() <= RESTRICT_ABOVE {
+        return solve_lp(comp, pwl);
+    }
+    let mut y = match guess {
+        Some(g) if g.len() == comp.rows.len() => g.to_vec(),
+        _ => match class_duals(comp, pwl, &free)? {
+            Some(y) => y,
+            None => return solve_lp(comp, pwl),
+        },
+    };
+    let mut in_lp = vec![false; n];
+    let mut members = 0usize;
+    let mut k = (free.len() / 25).max(200);
+    for _ in 0..12 {
+        let (pos, slack) = positions(comp, pwl, &y);
+        let mut outside: Vec<usize> = free.iter().copied().filter(|&i| !in_lp[i]).collect();
+        let take = k.min(outside.len());
+        if take < outside.len() {
+            outside.select_nth_unstable_by(take, |a, b| slack[*a].total_cmp(&slack[*b]));
+        }
+        for &i in &outside[..take] {
+            in_lp[i] = true;
+            members += 1;
+        }
+        if members >= free.len() {
+            return solve_lp(comp, pwl);
+        }
+        let fixed: Vec<Option<usize>> = (0..n)
+            .map(|i| (!in_lp[i] && comp.hi[i] > comp.lo[i]).then_some(pos[i]))
+            .collect();
+        match solve_lp_fixing(comp, pwl, Some(&fixed))? {
+            LpOutcome::Infeasible => {
+                k = k.saturating_mul(4);
+            }
+            LpOutcome::Solved(sol) => {
+                let (price, weight) = prices(comp, &sol.duals);
+                let mut moved = 0;
+                for &i in &free {
+                    if let Some(p) = fixed[i]
+                        && !consistent(pwl, i, p, price[i], weight[i])
+                    {
+                        in_lp[i] = true;
+                        members += 1;
+                        moved += 1;
+                    }
+                }
+                if moved == 0 {
+                    return Ok(LpOutcome::Solved(sol));
+                }
+                y = sol.duals;
+                k = k.saturating_mul(2);
+            }
+        }
+    }
+    solve_lp(comp, pwl)
 }
 
 /// The exact maximum of `h(t) = w·f_i(t) − p·t` over `[lo, hi]`: an upper bound on it and the
