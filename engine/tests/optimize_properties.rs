@@ -275,7 +275,7 @@ proptest! {
     }
 }
 
-/// Above 1,500 movable items the LP is solved on a restricted set of items with a priced-out
+/// Above 400 movable items the LP is solved on a restricted set of items with a priced-out
 /// remainder; the answer must still be the exact optimum.
 #[test]
 fn thousands_of_items_match_lagrange_bisection_too() {

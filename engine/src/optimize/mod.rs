@@ -305,7 +305,7 @@ fn refine_concave(
     for round in 0..options.max_rounds.max(1) {
         rounds = round + 1;
         let guess = last.as_ref().map(|l| l.duals.as_slice());
-        let lp = match solver::solve_lp_warm(comp, &pwl, guess)? {
+        let lp = match solver::solve_lp_warm(comp, &pwl, guess, options.tolerance * 0.1)? {
             LpOutcome::Solved(lp) => lp,
             LpOutcome::Infeasible => return Ok(None),
         };
@@ -345,7 +345,7 @@ fn refine_concave(
         }
     }
     if polished {
-        match solver::solve_lp_warm(comp, &pwl, Some(&lp.duals))? {
+        match solver::solve_lp_warm(comp, &pwl, Some(&lp.duals), options.tolerance * 0.1)? {
             LpOutcome::Solved(p) => {
                 let (upper, _) = lagrangian_bound(comp, curves, &p.duals);
                 best_upper = best_upper.min(upper);
