@@ -267,6 +267,7 @@ pub fn reconcile(
             min: Some(ItemBound::Money(target)),
             max: Some(ItemBound::Money(target)),
             locked: false,
+            min_if_active: None,
         });
         let (min, max) = if d.change >= 0.0 {
             (Some(ItemBound::Money(cur)), None)
@@ -278,6 +279,7 @@ pub fn reconcile(
             min,
             max,
             locked: false,
+            min_if_active: None,
         });
     }
     let (plan, loosened) = match optimize(&pinned, options) {

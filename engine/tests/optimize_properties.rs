@@ -82,6 +82,7 @@ fn case() -> impl Strategy<Value = Case> {
                     min: Some(ItemBound::Money(cur - cur * below / 100)),
                     max: Some(ItemBound::Money(cur + cur * above / 100)),
                     locked,
+                    min_if_active: None,
                 });
             }
             for (g, (members, below, above)) in groups.into_iter().enumerate() {
@@ -259,6 +260,7 @@ proptest! {
                 min: Some(ItemBound::Money(*lo)),
                 max: Some(ItemBound::Money(lo + w)),
                 locked: false,
+                min_if_active: None,
             });
         }
         let problem = Problem { items: problem_items, objective: Objective::Outcome, constraints };
@@ -318,6 +320,7 @@ fn thousands_of_items_match_lagrange_bisection_too() {
             min: Some(ItemBound::Money(lo[i])),
             max: Some(ItemBound::Money(hi[i])),
             locked: false,
+            min_if_active: None,
         });
     }
     let problem = Problem {

@@ -95,6 +95,7 @@ fn bounds_are_honoured_exactly_to_the_cent() {
         min: None,
         max: Some(ItemBound::Money(123_457)),
         locked: false,
+        min_if_active: None,
     });
     let plan = optimize(&p, &opts()).unwrap();
     assert_eq!(plan.spend_of("strong"), Some(123_457));
@@ -190,6 +191,7 @@ fn conflicting_item_bounds_are_reported_in_words() {
         min: Some(ItemBound::Money(20_000)),
         max: None,
         locked: false,
+        min_if_active: None,
     });
     let err = optimize(&p, &opts()).unwrap_err();
     let EngineError::Infeasible { conflicting } = err else {
@@ -362,6 +364,7 @@ fn two_s_shaped_curves_with_bounds_match_brute_force() {
                 min: Some(ItemBound::Money(10_000)),
                 max: Some(ItemBound::Money(150_000)),
                 locked: false,
+                min_if_active: None,
             });
         }
         let plan = optimize(&p, &opts()).unwrap();
@@ -455,4 +458,77 @@ fn samples_give_outcome_intervals() {
     assert!(iv.lower < plan.items[0].expected_outcome * 1.05 && iv.lower < iv.upper);
     let total = plan.outcome_interval.unwrap();
     assert!(total.lower < total.upper);
+}
+
+#[test]
+fn at_most_k_active_items_matches_the_best_subset() {
+    let curves = [
+        hill(5_000.0, 800.0, 0.7),
+        hill(4_000.0, 500.0, 0.9),
+        hill(6_000.0, 1_500.0, 0.6),
+        hill(3_000.0, 300.0, 1.0),
+    ];
+    let items: Vec<Item> = curves
+        .iter()
+        .enumerate()
+        .map(|(i, c)| item(&format!("c{i}"), *c, 50_000))
+        .collect();
+    let mut p = problem(items, 200_000);
+    p.constraints.change_limit = None;
+    p.constraints.max_active = Some(2);
+    let plan = optimize(&p, &opts()).unwrap();
+    assert_eq!(plan.total_spend, 200_000);
+    let active = plan.items.iter().filter(|i| i.spend > 0).count();
+    assert!(active <= 2, "{active} active");
+    // Independent answer: the best pair, each pair solved by the (exact) concave optimizer.
+    let mut best = f64::NEG_INFINITY;
+    for a in 0..4 {
+        for b in (a + 1)..4 {
+            let mut q = problem(
+                vec![item("a", curves[a], 0), item("b", curves[b], 0)],
+                200_000,
+            );
+            q.constraints.change_limit = None;
+            best = best.max(optimize(&q, &opts()).unwrap().expected_outcome);
+        }
+    }
+    let rel = (best - plan.expected_outcome) / best;
+    assert!(rel <= 1e-6, "{} vs best pair {best}", plan.expected_outcome);
+    assert!(plan.gap <= 1e-6, "gap {}", plan.gap);
+}
+
+#[test]
+fn minimum_if_active_means_nothing_or_at_least_the_minimum() {
+    // "small" would get a little money on its own; its $800 minimum-if-active makes that all
+    // or nothing.
+    let big = hill(20_000.0, 2_000.0, 0.8);
+    let small = hill(1_000.0, 300.0, 0.8);
+    for budget in [100_000i64, 300_000] {
+        let mut p = problem(vec![item("big", big, 0), item("small", small, 0)], budget);
+        p.constraints.change_limit = None;
+        p.constraints.items.push(ItemRule {
+            item: "small".into(),
+            min: None,
+            max: None,
+            locked: false,
+            min_if_active: Some(80_000),
+        });
+        let plan = optimize(&p, &opts()).unwrap();
+        let s = plan.spend_of("small").unwrap();
+        assert!(s == 0 || s >= 80_000, "small spends {s}");
+        assert_eq!(plan.total_spend, budget);
+        // Brute force over the two regimes, every cent.
+        let exact = brute_force_two(&small, &big, budget, 0, budget);
+        let off = big.value(budget as f64 / 100.0) + small.value(0.0);
+        let on = (80_000..=budget)
+            .map(|x| small.value(x as f64 / 100.0) + big.value((budget - x) as f64 / 100.0))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let best = off.max(on);
+        assert!(best <= exact + 1e-9);
+        assert!(
+            (best - plan.expected_outcome) / best <= 1e-6,
+            "{} vs {best}",
+            plan.expected_outcome
+        );
+    }
 }

@@ -152,6 +152,9 @@ pub struct ConstraintsFile {
     /// Groups.
     #[serde(default)]
     pub groups: Vec<GroupFile>,
+    /// At most this many items spend anything.
+    #[serde(default)]
+    pub max_active: Option<usize>,
 }
 
 /// The change limit in `constraints.json`.
@@ -190,6 +193,9 @@ pub struct ItemRuleFile {
     /// Keep at current spend.
     #[serde(default)]
     pub locked: bool,
+    /// If the item spends at all, at least this much (major units).
+    #[serde(default)]
+    pub min_if_active: Option<f64>,
 }
 
 /// A group in `constraints.json`.
@@ -271,6 +277,10 @@ impl ConstraintsFile {
                 min: bound("min", r.min, r.min_relative)?,
                 max: bound("max", r.max, r.max_relative)?,
                 locked: r.locked,
+                min_if_active: r
+                    .min_if_active
+                    .map(|v| cents(format!("items[{k}].min_if_active"), v))
+                    .transpose()?,
                 item: r.item,
             });
         }
@@ -304,6 +314,7 @@ impl ConstraintsFile {
             groups,
             granularity,
             platform_minimums: self.platform_minimums.unwrap_or(true),
+            max_active: self.max_active,
         })
     }
 }

@@ -214,17 +214,57 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
         })
         .collect();
 
-    let mut work = comp.clone();
+    // On/off rules (minimum if active, at most K active).
+    let mut activity = sshape::Activity {
+        min_if_active: vec![None; comp.lo.len()],
+        max_active: problem.constraints.max_active,
+        always_active: 0,
+    };
+    let mut mip_comp = comp.clone();
+    for (r, rule) in problem.constraints.items.iter().enumerate() {
+        if let Some(m) = rule.min_if_active {
+            let i = ix.rule_items[r];
+            let t = m.div_euclid(unit) + i64::from(m.rem_euclid(unit) != 0);
+            activity.min_if_active[i] = Some(activity.min_if_active[i].unwrap_or(0).max(t));
+            // An item that must spend anyway must spend its minimum-if-active.
+            if comp.lo[i] > 0 && t > mip_comp.lo[i] {
+                if t > comp.hi[i] {
+                    return Err(iis::diagnose(problem, &ix));
+                }
+                mip_comp.lo[i] = t;
+            }
+        }
+    }
+    activity.always_active = mip_comp.lo.iter().filter(|&&l| l > 0).count();
+    if let Some(k) = activity.max_active
+        && activity.always_active > k
+    {
+        return Err(EngineError::Infeasible {
+            conflicting: vec![
+                problem.describe(ConstraintRef::MaxActive),
+                format!(
+                    "{} items must spend something (their minimums, locks, change limits or \
+                     platform minimums)",
+                    activity.always_active
+                ),
+            ],
+        });
+    }
+
+    let mut work = mip_comp.clone();
     let mut outer_upper = None;
     let mut rounds = 0;
-    if convex_until.iter().any(Option::is_some) {
+    if convex_until.iter().any(Option::is_some) || !activity.is_empty() {
         let (x, upper, r) = solve_s_shaped(
             problem,
             &ix,
-            &comp,
+            &mip_comp,
             &curves,
-            &convex_until,
-            &current_ticks,
+            MipInputs {
+                convex_until: &convex_until,
+                current_ticks: &current_ticks,
+                activity: &activity,
+            },
             options,
         )?;
         rounds += r;
@@ -232,11 +272,25 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
         // Fix each S-shaped item's regime at the MIP's answer: past the inflection the curve is
         // concave and the LP machinery finishes the job (duals, cents); below it, the item
         // stays where the MIP put it.
+        for (i, &xi) in x.iter().enumerate() {
+            if mip_comp.lo[i] == 0 && mip_comp.hi[i] > 0 && !activity.is_empty() {
+                if xi < 0.5 {
+                    work.hi[i] = 0;
+                    continue;
+                }
+                if activity.max_active.is_some() || activity.min_if_active[i].is_some() {
+                    work.lo[i] = activity.min_if_active[i]
+                        .unwrap_or(1)
+                        .max(1)
+                        .min(work.hi[i]);
+                }
+            }
+        }
         for (i, w) in convex_until.iter().enumerate() {
             if let Some(w) = *w {
                 let wt = (w.ceil() as i64).clamp(comp.lo[i], comp.hi[i]);
                 if x[i] >= w - 1e-9 * w.abs().max(1.0) && wt < comp.hi[i] {
-                    work.lo[i] = wt;
+                    work.lo[i] = work.lo[i].max(wt);
                 } else {
                     let t = (x[i].round() as i64).clamp(comp.lo[i], comp.hi[i]);
                     work.lo[i] = t;
@@ -265,11 +319,16 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
     let current_plan: Option<Vec<i64>> = current_ticks.iter().copied().collect();
     let mut current_feasible = false;
     if let Some(cur) = &current_plan {
-        current_feasible = round::satisfies(&comp, &curves, cur);
+        current_feasible = round::satisfies(&comp, &curves, cur) && activity.allows(cur);
         let f_cur = ticks_objective(&comp, &curves, cur);
         if current_feasible && f_cur > ticks_objective(&comp, &curves, &ticks) {
             ticks = cur.clone();
         }
+    }
+    if !activity.allows(&ticks) {
+        return Err(EngineError::NotConverged(
+            "the plan broke a minimum-if-active or active-count rule".to_owned(),
+        ));
     }
     let value = ticks_objective(&comp, &curves, &ticks);
     let upper = best_upper.max(value);
@@ -357,6 +416,16 @@ fn refine_concave(
     Ok(Some((lp, best_upper, rounds, pwl.len())))
 }
 
+/// What the MIP path needs besides the compiled problem.
+struct MipInputs<'a> {
+    /// Per item, the spend (ticks) below which its curve is convex, if it is S-shaped.
+    convex_until: &'a [Option<f64>],
+    /// Per item, the current spend in ticks.
+    current_ticks: &'a [Option<i64>],
+    /// On/off rules.
+    activity: &'a sshape::Activity,
+}
+
 /// The S-shaped path: the outer MIP refined at its plan until the gap is within tolerance.
 /// Returns the plan (ticks, fractional), the best upper bound and the rounds.
 fn solve_s_shaped(
@@ -364,10 +433,14 @@ fn solve_s_shaped(
     ix: &problem::Indexed,
     comp: &Compiled,
     curves: &Curves<'_>,
-    convex_until: &[Option<f64>],
-    current_ticks: &[Option<i64>],
+    mip: MipInputs<'_>,
     options: &OptimizeOptions,
 ) -> Result<(Vec<f64>, f64, usize)> {
+    let MipInputs {
+        convex_until,
+        current_ticks,
+        activity,
+    } = mip;
     let n = comp.lo.len();
     let mut points: Vec<sshape::ItemPoints> = (0..n)
         .map(|i| {
@@ -386,7 +459,9 @@ fn solve_s_shaped(
     let mut rounds = 0;
     for round in 0..options.max_rounds.max(1) {
         rounds = round + 1;
-        let Some(sol) = sshape::solve_outer(comp, curves, &points, options.tolerance * 0.1)? else {
+        let Some(sol) =
+            sshape::solve_outer(comp, curves, &points, activity, options.tolerance * 0.1)?
+        else {
             return Err(iis::diagnose(problem, ix));
         };
         best_upper = best_upper.min(sol.upper);

@@ -173,6 +173,9 @@ pub struct ItemRule {
     /// Keep the item at its current spend.
     #[serde(default)]
     pub locked: bool,
+    /// If the item spends anything, it spends at least this much (else nothing).
+    #[serde(default)]
+    pub min_if_active: Option<Cents>,
 }
 
 /// A named set of items with a minimum and/or maximum total.
@@ -205,6 +208,9 @@ pub struct Constraints {
     pub granularity: Cents,
     /// Whether the items' platform minimums apply.
     pub platform_minimums: bool,
+    /// At most this many items spend anything.
+    #[serde(default)]
+    pub max_active: Option<usize>,
 }
 
 impl Constraints {
@@ -217,6 +223,7 @@ impl Constraints {
             groups: Vec::new(),
             granularity: 1,
             platform_minimums: true,
+            max_active: None,
         }
     }
 }
@@ -254,6 +261,10 @@ pub enum ConstraintRef {
     GroupMax(usize),
     /// The target ROAS or CPA of the objective.
     Target,
+    /// The minimum-if-active of the item rule at this index.
+    MinIfActive(usize),
+    /// The limit on how many items are active.
+    MaxActive,
 }
 
 impl Problem {
@@ -329,6 +340,17 @@ impl Problem {
                 ),
                 None => "group maximum".to_owned(),
             },
+            ConstraintRef::MinIfActive(r) => match c_.items.get(r) {
+                Some(rule) => format!(
+                    "minimum for {} if it spends at all ({})",
+                    rule.item,
+                    money(rule.min_if_active.unwrap_or(0))
+                ),
+                None => "minimum if active".to_owned(),
+            },
+            ConstraintRef::MaxActive => {
+                format!("at most {} active items", c_.max_active.unwrap_or(0))
+            }
             ConstraintRef::Target => match self.objective {
                 Objective::TargetRoas { target } => format!("target ROAS ≥ {target}"),
                 Objective::TargetCpa { target } => format!("target CPA ≤ ${target:.2}"),
@@ -361,6 +383,12 @@ impl Problem {
             if rule.locked {
                 out.push(ConstraintRef::Lock(r));
             }
+            if rule.min_if_active.is_some() {
+                out.push(ConstraintRef::MinIfActive(r));
+            }
+        }
+        if c.max_active.is_some() {
+            out.push(ConstraintRef::MaxActive);
         }
         for (g, gr) in c.groups.iter().enumerate() {
             if gr.min.is_some() {
@@ -455,6 +483,12 @@ impl Problem {
                     }
                     _ => {}
                 }
+            }
+            if rule.min_if_active.is_some_and(|m| m < 0) {
+                return Err(EngineError::invalid(
+                    format!("constraints.items[{r}].min_if_active"),
+                    "must be ≥ 0",
+                ));
             }
             if rule.locked && self.items[i].current.is_none() {
                 return Err(EngineError::invalid(

@@ -231,6 +231,21 @@ pub fn adjusted(problem: &Problem, c: ConstraintRef, adj: Adjustment) -> Result<
         ConstraintRef::GroupMax(g) => {
             group_bound(&mut cs.groups.get_mut(g).ok_or_else(missing)?.max, k)
         }
+        ConstraintRef::MinIfActive(r) => {
+            let rule = cs.items.get_mut(r).ok_or_else(missing)?;
+            rule.min_if_active = match k {
+                None => None,
+                Some(f) => rule.min_if_active.map(|v| scale_money(v, f)),
+            };
+        }
+        ConstraintRef::MaxActive => {
+            cs.max_active = match k {
+                None => None,
+                Some(f) => cs
+                    .max_active
+                    .map(|v| ((v as f64) * f).round().max(0.0) as usize),
+            };
+        }
         ConstraintRef::Target => {
             let f = k.ok_or_else(|| {
                 EngineError::invalid("constraint", "the target can be scaled, not removed")

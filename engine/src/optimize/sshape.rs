@@ -153,6 +153,41 @@ impl ItemPoints {
     }
 }
 
+/// On/off rules: an item either spends nothing or at least its minimum-if-active, and at most
+/// `max_active` items spend anything. Each item they touch gets a binary `a_i` with
+/// `Σ_k δ_ik ≤ (hi − lo) a_i`, `Σ_k δ_ik ≥ (m_i − lo) a_i`, and `Σ a_i ≤ K − (items that must
+/// spend anyway)`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Activity {
+    /// Per item, the minimum if active, in ticks.
+    pub min_if_active: Vec<Option<i64>>,
+    /// At most this many items spend anything (counting items that must spend).
+    pub max_active: Option<usize>,
+    /// Items that spend something whatever the plan (a positive lower bound).
+    pub always_active: usize,
+}
+
+impl Activity {
+    pub fn is_empty(&self) -> bool {
+        self.max_active.is_none() && self.min_if_active.iter().all(Option::is_none)
+    }
+
+    /// Whether a whole-tick plan meets the on/off rules.
+    pub fn allows(&self, t: &[i64]) -> bool {
+        let active = t.iter().filter(|&&v| v > 0).count();
+        self.max_active.is_none_or(|k| active <= k)
+            && t.iter()
+                .zip(&self.min_if_active)
+                .all(|(&v, m)| v == 0 || m.is_none_or(|m| v >= m))
+    }
+
+    /// Whether item `i` (movable, with lower bound 0) needs an on/off binary.
+    fn binary(&self, i: usize, lo: i64) -> bool {
+        lo == 0
+            && (self.max_active.is_some() || self.min_if_active.get(i).is_some_and(Option::is_some))
+    }
+}
+
 /// What one solve of the outer MIP gives.
 pub(crate) struct OuterSolution {
     /// The plan (ticks, fractional).
@@ -166,6 +201,7 @@ pub(crate) fn solve_outer(
     comp: &Compiled,
     curves: &Curves<'_>,
     points: &[ItemPoints],
+    activity: &Activity,
     mip_gap: f64,
 ) -> Result<Option<OuterSolution>> {
     let n = comp.lo.len();
@@ -270,6 +306,46 @@ pub(crate) fn solve_outer(
     let gate_rows: Vec<highs::Row> = gates.iter().map(|_| pb.add_row(..=0.0)).collect();
     let mut extra: Vec<Vec<(highs::Row, f64)>> = vec![Vec::new(); cols.len()];
     let mut bin_entries: Vec<Vec<(highs::Row, f64)>> = vec![Vec::new(); binaries];
+    // On/off binaries.
+    let k_row = activity.max_active.map(|k| {
+        let room = k.saturating_sub(activity.always_active) as f64;
+        pb.add_row(..=room)
+    });
+    let mut onoff: Vec<Vec<(highs::Row, f64)>> = Vec::new();
+    let mut col_range = vec![(0usize, 0usize); n];
+    for (c, col) in cols.iter().enumerate() {
+        let r = &mut col_range[col.0];
+        if r.1 == 0 {
+            *r = (c, c + 1);
+        } else {
+            r.1 = c + 1;
+        }
+    }
+    for &i in &free {
+        if !activity.binary(i, comp.lo[i]) {
+            continue;
+        }
+        let range = (comp.hi[i] - comp.lo[i]) as f64 / sigma;
+        let cap = pb.add_row(..=0.0);
+        let mut entries = vec![(cap, -range)];
+        let min_row = activity.min_if_active[i]
+            .filter(|&m| m > comp.lo[i])
+            .map(|m| {
+                let r = pb.add_row(0.0..);
+                entries.push((r, -((m - comp.lo[i]) as f64) / sigma));
+                r
+            });
+        if let Some(k) = k_row {
+            entries.push((k, 1.0));
+        }
+        for cell in &mut extra[col_range[i].0..col_range[i].1] {
+            cell.push((cap, 1.0));
+            if let Some(r) = min_row {
+                cell.push((r, 1.0));
+            }
+        }
+        onoff.push(entries);
+    }
     for (k, &(c, z)) in fills.iter().enumerate() {
         extra[c].push((fill_rows[k], 1.0));
         bin_entries[z].push((fill_rows[k], -cols[c].1 / sigma));
@@ -284,9 +360,10 @@ pub(crate) fn solve_outer(
         entries.extend(extra[c].iter().copied());
         pb.add_column(slope * sigma / rho, 0.0..=len / sigma, entries);
     }
-    for entries in bin_entries {
+    for entries in bin_entries.into_iter().chain(onoff.iter().cloned()) {
         pb.add_integer_column(0.0, 0.0..=1.0, entries);
     }
+    let binaries = binaries + onoff.len();
     let mut model = pb
         .try_optimise(Sense::Maximise)
         .map_err(|e| EngineError::NotConverged(format!("HiGHS could not load the MIP: {e:?}")))?;
