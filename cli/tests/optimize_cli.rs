@@ -220,6 +220,41 @@ fn constraints_and_current_csv_are_applied() {
 }
 
 #[test]
+fn on_off_rules_are_read_from_constraints_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let curves = write(dir.path(), "curves.json", CURVES);
+    let constraints = write(
+        dir.path(),
+        "constraints.json",
+        r#"{"change_limit": null, "max_active": 2,
+            "items": [{"item": "brand_social", "min_if_active": 900}]}"#,
+    );
+    let json = run(&[
+        "mixpilot",
+        "optimize",
+        "--curves",
+        s(&curves),
+        "--constraints",
+        s(&constraints),
+        "--budget",
+        "2000",
+        "--format",
+        "json",
+    ])
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let spends: Vec<i64> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["spend_cents"].as_i64().unwrap())
+        .collect();
+    assert!(spends.iter().filter(|&&c| c > 0).count() <= 2, "{spends:?}");
+    assert!(spends[1] == 0 || spends[1] >= 90_000, "{spends:?}");
+    assert_eq!(spends.iter().sum::<i64>(), 200_000);
+}
+
+#[test]
 fn bad_input_exits_with_2_and_says_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let curves = write(dir.path(), "curves.json", CURVES);

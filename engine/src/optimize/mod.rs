@@ -14,6 +14,11 @@
 //!
 //! Infeasible constraints are diagnosed by a deletion filter, which returns a minimal set of
 //! conflicting constraints in words ([`EngineError::Infeasible`]).
+//!
+//! For thousands of items the LP is solved on a restricted set of items, warm-started from an
+//! LP over classes of items that share their rows, and completed by pricing (see
+//! `solver::solve_lp_warm`). S-shaped curves and on/off rules (minimum if active, at most K
+//! active) go first through an outer-approximation MIP with a proven bound (see `sshape`).
 
 pub mod curve;
 pub mod problem;
@@ -634,7 +639,7 @@ fn explain(
                 .abs()
                 .max(price[i].abs())
                 .max(1e-12);
-        let binding = if ticks[i] >= comp.hi[i] && reduced > tol && comp.hi[i] > i64::MIN {
+        let binding = if ticks[i] >= comp.hi[i] && reduced > tol {
             Some((Side::Upper, comp.hi_src[i], reduced / per_tick))
         } else if ticks[i] <= comp.lo[i] && reduced < -tol {
             Some((Side::Lower, comp.lo_src[i], -reduced / per_tick))
