@@ -532,3 +532,48 @@ fn minimum_if_active_means_nothing_or_at_least_the_minimum() {
         );
     }
 }
+
+#[test]
+fn the_risk_aware_objective_maximizes_the_worst_tail_exactly() {
+    let k = 500.0;
+    let safe = hill(1_000.0, k, 0.8);
+    let risky_point = hill(1_200.0, k, 0.8);
+    let risky_samples: Vec<CurveParams> = (0..9)
+        .map(|j| hill(400.0 + 200.0 * j as f64, k, 0.8))
+        .collect();
+    let budget = 100_000i64;
+    let make = |objective| {
+        let mut risky = item("risky", risky_point, 0);
+        risky.curve.samples = risky_samples.clone();
+        let mut p = problem(vec![item("safe", safe, 0), risky], budget);
+        p.constraints.change_limit = None;
+        p.objective = objective;
+        p
+    };
+    let point = optimize(&make(Objective::Outcome), &opts()).unwrap();
+    let alpha = 0.2;
+    let plan = optimize(&make(Objective::RiskAware { alpha }), &opts()).unwrap();
+    assert_eq!(plan.total_spend, budget);
+    // Caution moves money from the uncertain item to the certain one.
+    assert!(plan.spend_of("risky") < point.spend_of("risky"));
+    // Independent answer: every cent split, the CVaR of the nine sample totals.
+    let tail = |x: i64| {
+        let mut totals: Vec<f64> = risky_samples
+            .iter()
+            .map(|r| safe.value((budget - x) as f64 / 100.0) + r.value(x as f64 / 100.0))
+            .collect();
+        totals.sort_by(f64::total_cmp);
+        // α·S = 1.8 samples: the worst one fully, the next at 0.8.
+        (totals[0] + 0.8 * totals[1]) / 1.8
+    };
+    let best = (0..=budget).map(tail).fold(f64::NEG_INFINITY, f64::max);
+    let got = tail(plan.spend_of("risky").unwrap());
+    assert!((best - got) / best <= 1e-6, "{got} vs best {best}");
+    assert!((plan.objective_value - got).abs() <= 1e-9 * best);
+    assert!(
+        plan.upper_bound >= best * (1.0 - 1e-9),
+        "bound {} < {best}",
+        plan.upper_bound
+    );
+    assert!(plan.gap <= 1e-6, "gap {}", plan.gap);
+}

@@ -334,10 +334,12 @@ pub fn parse_objective(s: &str, margin: f64) -> Result<Objective, CommandError> 
                 Ok(Objective::TargetRoas { target: num(v)? })
             } else if let Some(v) = other.strip_prefix("target-cpa=") {
                 Ok(Objective::TargetCpa { target: num(v)? })
+            } else if let Some(v) = other.strip_prefix("risk-aware=") {
+                Ok(Objective::RiskAware { alpha: num(v)? })
             } else {
                 Err(CommandError::input(format!(
-                    "--objective {s}: expected revenue, conversions, profit, target-roas=X or \
-                     target-cpa=X"
+                    "--objective {s}: expected revenue, conversions, profit, target-roas=X, \
+                     target-cpa=X or risk-aware=ALPHA"
                 )))
             }
         }

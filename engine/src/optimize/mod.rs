@@ -26,6 +26,7 @@ pub mod scenario;
 
 mod compile;
 mod iis;
+mod risk;
 mod round;
 mod solver;
 mod sshape;
@@ -219,6 +220,9 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
         })
         .collect();
 
+    if let Objective::RiskAware { alpha } = problem.objective {
+        return optimize_risk_aware(problem, &ix, &comp, &curves, &current_ticks, alpha, options);
+    }
     // On/off rules (minimum if active, at most K active).
     let mut activity = sshape::Activity {
         min_if_active: vec![None; comp.lo.len()],
@@ -348,6 +352,108 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
             upper,
             rounds,
             segments,
+            current_feasible,
+            level: options.interval_level,
+        },
+    ))
+}
+
+/// The risk-aware objective (CVaR over samples), see [`risk`].
+fn optimize_risk_aware(
+    problem: &Problem,
+    ix: &problem::Indexed,
+    comp: &Compiled,
+    curves: &Curves<'_>,
+    current_ticks: &[Option<i64>],
+    alpha: f64,
+    options: &OptimizeOptions,
+) -> Result<Plan> {
+    let s_count = problem
+        .items
+        .iter()
+        .map(|it| it.curve.samples.len())
+        .max()
+        .unwrap_or(0);
+    let mut per_item = Vec::with_capacity(problem.items.len());
+    for (i, it) in problem.items.iter().enumerate() {
+        let lo_money = comp.lo[i] as f64 * curves.per_tick;
+        if comp.hi[i] > comp.lo[i]
+            && (!it.curve.params.is_concave_from(lo_money)
+                || it
+                    .curve
+                    .samples
+                    .iter()
+                    .any(|p| !p.is_concave_from(lo_money)))
+        {
+            return Err(EngineError::invalid(
+                format!("items[{i}].curve"),
+                "the risk-aware objective needs curves that are concave on the item's range",
+            ));
+        }
+        per_item.push(match it.curve.samples.len() {
+            0 => vec![&it.curve.params; s_count],
+            k if k == s_count => it.curve.samples.iter().collect(),
+            k => {
+                return Err(EngineError::invalid(
+                    format!("items[{i}].samples"),
+                    format!(
+                        "every item needs the same number of samples ({s_count}) or none, got {k}"
+                    ),
+                ));
+            }
+        });
+    }
+    if problem.constraints.max_active.is_some()
+        || problem
+            .constraints
+            .items
+            .iter()
+            .any(|r| r.min_if_active.is_some())
+    {
+        return Err(EngineError::invalid(
+            "objective",
+            "the risk-aware objective does not support on/off rules yet",
+        ));
+    }
+    let sc = risk::Scenarios {
+        per_item,
+        per_tick: curves.per_tick,
+        alpha,
+    };
+    let Some(sol) = risk::solve(
+        comp,
+        &sc,
+        current_ticks,
+        options.tolerance,
+        options.max_rounds,
+    )?
+    else {
+        return Err(iis::diagnose(problem, ix));
+    };
+    let mut ticks = round::round_plan(comp, curves, &sol.lp)?;
+    let as_f = |t: &[i64]| t.iter().map(|&v| v as f64).collect::<Vec<f64>>();
+    let current_plan: Option<Vec<i64>> = current_ticks.iter().copied().collect();
+    let mut current_feasible = false;
+    if let Some(cur) = &current_plan {
+        current_feasible = round::satisfies(comp, curves, cur);
+        if current_feasible
+            && risk::plan_cvar(&sc, &as_f(cur)) > risk::plan_cvar(&sc, &as_f(&ticks))
+        {
+            ticks = cur.clone();
+        }
+    }
+    let value = risk::plan_cvar(&sc, &as_f(&ticks));
+    Ok(explain(
+        problem,
+        comp,
+        curves,
+        &ticks,
+        &sol.lp.duals,
+        Solved {
+            value,
+            upper: sol.upper.max(value),
+            rounds: sol.rounds,
+            segments: sol.segments,
             current_feasible,
             level: options.interval_level,
         },
@@ -723,6 +829,35 @@ fn explain(
                 .map(|(it, &c)| it.curve.value(c as f64 / 100.0))
                 .sum();
             let objective_value = match problem.objective {
+                Objective::RiskAware { alpha } => {
+                    let n_s = problem
+                        .items
+                        .iter()
+                        .map(|it| it.curve.samples.len())
+                        .max()
+                        .unwrap_or(0);
+                    let totals: Vec<f64> = (0..n_s)
+                        .map(|s| {
+                            problem
+                                .items
+                                .iter()
+                                .zip(&cur)
+                                .map(|(it, &c)| {
+                                    it.curve
+                                        .samples
+                                        .get(s)
+                                        .unwrap_or(&it.curve.params)
+                                        .value(c as f64 / 100.0)
+                                })
+                                .sum()
+                        })
+                        .collect();
+                    if totals.is_empty() {
+                        outcome
+                    } else {
+                        risk::cvar(&totals, alpha)
+                    }
+                }
                 Objective::Profit { margin } => {
                     margin * outcome - cur.iter().sum::<i64>() as f64 / 100.0
                 }

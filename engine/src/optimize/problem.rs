@@ -94,6 +94,12 @@ pub enum Objective {
         /// The maximum cost per conversion, in major units of money.
         target: f64,
     },
+    /// Maximize the average outcome over the worst `alpha` share of the curves' samples (the
+    /// lower-tail CVaR, e.g. 0.1 = the worst 10%).
+    RiskAware {
+        /// The tail share, in (0, 1].
+        alpha: f64,
+    },
 }
 
 impl Objective {
@@ -103,6 +109,16 @@ impl Objective {
             Self::Profit { margin } => ("objective.margin", margin),
             Self::TargetRoas { target } => ("objective.target_roas", target),
             Self::TargetCpa { target } => ("objective.target_cpa", target),
+            Self::RiskAware { alpha } => {
+                return if alpha.is_finite() && alpha > 0.0 && alpha <= 1.0 {
+                    Ok(())
+                } else {
+                    Err(EngineError::invalid(
+                        "objective.alpha",
+                        format!("must be in (0, 1], got {alpha}"),
+                    ))
+                };
+            }
         };
         if v.is_finite() && v > 0.0 {
             Ok(())
@@ -113,7 +129,7 @@ impl Objective {
 
     /// Whether the budget acts as a cap (flexible spend) for this objective.
     pub fn budget_is_cap(&self) -> bool {
-        !matches!(self, Self::Outcome)
+        !matches!(self, Self::Outcome | Self::RiskAware { .. })
     }
 }
 

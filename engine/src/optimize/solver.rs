@@ -621,7 +621,20 @@ pub(crate) fn item_max(
     lo: f64,
     hi: f64,
 ) -> (f64, f64) {
-    let h = |t: f64| w * curves.f(i, t) - p * t;
+    maximize_concave(|t| curves.f(i, t), |t| curves.df(i, t), w, p, lo, hi)
+}
+
+/// The exact maximum of `h(t) = w·f(t) − p·t` over `[lo, hi]` for a concave `f` with derivative
+/// `df`: an upper bound on it and the best point found.
+pub(crate) fn maximize_concave(
+    f: impl Fn(f64) -> f64,
+    df: impl Fn(f64) -> f64,
+    w: f64,
+    p: f64,
+    lo: f64,
+    hi: f64,
+) -> (f64, f64) {
+    let h = |t: f64| w * f(t) - p * t;
     if hi <= lo {
         return (h(lo), lo);
     }
@@ -630,7 +643,7 @@ pub(crate) fn item_max(
         let (a, b) = (h(lo), h(hi));
         return if a >= b { (a, lo) } else { (b, hi) };
     }
-    let dh = |t: f64| w * curves.df(i, t) - p;
+    let dh = |t: f64| w * df(t) - p;
     let (mut a, mut b) = (lo, hi);
     let (mut ga, mut gb) = (dh(a), dh(b));
     if ga <= 0.0 {
