@@ -577,3 +577,111 @@ fn the_risk_aware_objective_maximizes_the_worst_tail_exactly() {
     );
     assert!(plan.gap <= 1e-6, "gap {}", plan.gap);
 }
+
+#[test]
+fn edge_cases_answer_without_panicking() {
+    let c = hill(1_000.0, 500.0, 0.8);
+    // Zero budget: everything at zero.
+    let mut p = problem(vec![item("a", c, 0), item("b", c, 0)], 0);
+    p.constraints.change_limit = None;
+    let plan = optimize(&p, &opts()).unwrap();
+    assert_eq!(plan.total_spend, 0);
+    // Everything locked and the budget equal to today's total.
+    let mut p = problem(vec![item("a", c, 12_345), item("b", c, 54_321)], 66_666);
+    for id in ["a", "b"] {
+        p.constraints.items.push(ItemRule {
+            item: id.into(),
+            min: None,
+            max: None,
+            locked: true,
+            min_if_active: None,
+        });
+    }
+    let plan = optimize(&p, &opts()).unwrap();
+    assert_eq!(plan.spend_of("a"), Some(12_345));
+    // Spend in whole $100 steps.
+    let mut p = problem(
+        vec![item("a", c, 0), item("b", hill(2_000.0, 500.0, 0.8), 0)],
+        150_000,
+    );
+    p.constraints.change_limit = None;
+    p.constraints.granularity = 10_000;
+    let plan = optimize(&p, &opts()).unwrap();
+    assert!(plan.items.iter().all(|i| i.spend % 10_000 == 0));
+    assert_eq!(plan.total_spend, 150_000);
+    // A budget that is not a multiple of the granularity cannot be spent exactly.
+    p.constraints.budget.amount = 150_050;
+    assert!(matches!(
+        optimize(&p, &opts()),
+        Err(EngineError::InvalidInput { .. })
+    ));
+    // Curves with zero β: nothing to gain, still a valid plan.
+    let flat = hill(0.0, 500.0, 0.8);
+    let mut p = problem(vec![item("a", flat, 100), item("b", flat, 100)], 200);
+    p.constraints.change_limit = None;
+    let plan = optimize(&p, &opts()).unwrap();
+    assert_eq!(plan.total_spend, 200);
+    // Duplicate ids and negative amounts are input errors.
+    let p = problem(vec![item("a", c, 0), item("a", c, 0)], 100);
+    assert!(matches!(
+        optimize(&p, &opts()),
+        Err(EngineError::InvalidInput { .. })
+    ));
+    let p = problem(vec![item("a", c, -5)], 100);
+    assert!(matches!(
+        optimize(&p, &opts()),
+        Err(EngineError::InvalidInput { .. })
+    ));
+}
+
+#[test]
+fn overlapping_groups_on_thousands_of_items_stay_exact_to_the_cent() {
+    // 2,000 items, overlapping groups (every item in two of them), ±15% limits: the restricted
+    // LP path with pricing, then the cent rounding across overlapping rows.
+    let n = 2_000usize;
+    let items: Vec<Item> = (0..n)
+        .map(|i| {
+            let cur = 10_000 + (i as i64 * 7_919) % 90_000;
+            let scale = cur as f64 / 100.0;
+            item(
+                &format!("c{i}"),
+                hill(3.0 * scale, scale * (0.5 + (i % 7) as f64 * 0.2), 0.7),
+                cur,
+            )
+        })
+        .collect();
+    let total: i64 = items.iter().filter_map(|i| i.current).sum();
+    let mut p = problem(items, total + total / 50);
+    let mut sums = vec![0i64; 8];
+    for i in 0..n {
+        let cur = p.items[i].current.unwrap();
+        sums[i % 5] += cur;
+        sums[5 + i % 3] += cur;
+    }
+    for g in 0..8 {
+        let members: Vec<String> = (0..n)
+            .filter(|&i| if g < 5 { i % 5 == g } else { i % 3 == g - 5 })
+            .map(|i| format!("c{i}"))
+            .collect();
+        p.constraints.groups.push(GroupRule {
+            name: format!("g{g}"),
+            items: members,
+            min: Some(GroupBound::Money(sums[g])),
+            max: Some(GroupBound::Money(sums[g] + sums[g] / 25)),
+        });
+    }
+    let plan = optimize(&p, &opts()).unwrap();
+    assert_eq!(plan.total_spend, p.constraints.budget.amount);
+    assert!(plan.gap <= 1e-6, "gap {}", plan.gap);
+    for (g, rule) in p.constraints.groups.iter().enumerate() {
+        let s: i64 = rule.items.iter().map(|id| plan.spend_of(id).unwrap()).sum();
+        assert!(
+            s >= sums[g] && s <= sums[g] + sums[g] / 25,
+            "group {g}: {s}"
+        );
+    }
+    for (it, planned) in p.items.iter().zip(&plan.items) {
+        let cur = it.current.unwrap();
+        assert!(planned.spend * 100 >= cur * 85 && planned.spend * 100 <= cur * 115);
+    }
+}
