@@ -652,13 +652,13 @@ fn overlapping_groups_on_thousands_of_items_stay_exact_to_the_cent() {
         .collect();
     let total: i64 = items.iter().filter_map(|i| i.current).sum();
     let mut p = problem(items, total + total / 50);
-    let mut sums = vec![0i64; 8];
+    let mut sums = [0i64; 8];
     for i in 0..n {
         let cur = p.items[i].current.unwrap();
         sums[i % 5] += cur;
         sums[5 + i % 3] += cur;
     }
-    for g in 0..8 {
+    for (g, &sum) in sums.iter().enumerate() {
         let members: Vec<String> = (0..n)
             .filter(|&i| if g < 5 { i % 5 == g } else { i % 3 == g - 5 })
             .map(|i| format!("c{i}"))
@@ -666,8 +666,8 @@ fn overlapping_groups_on_thousands_of_items_stay_exact_to_the_cent() {
         p.constraints.groups.push(GroupRule {
             name: format!("g{g}"),
             items: members,
-            min: Some(GroupBound::Money(sums[g])),
-            max: Some(GroupBound::Money(sums[g] + sums[g] / 25)),
+            min: Some(GroupBound::Money(sum)),
+            max: Some(GroupBound::Money(sum + sum / 25)),
         });
     }
     let plan = optimize(&p, &opts()).unwrap();
