@@ -44,6 +44,7 @@ fn problem(n: usize, seed: u64) -> Problem {
                 curve: ResponseCurve::certain(curve.unwrap_or_else(|e| panic!("{e}"))),
                 current: Some(current),
                 platform_min: Some(500),
+                secondary_curve: None,
             }
         })
         .collect();

@@ -154,9 +154,18 @@ pub fn health_index(
 fn actions(problem: &Problem, current: &[Cents], plan: &Plan, max: usize) -> Vec<HealthAction> {
     let value = |i: usize, c: Cents| -> f64 {
         let it = &problem.items[i];
-        let out = it.curve.value(major_from_cents(c));
+        let x = major_from_cents(c);
+        let out = it.curve.value(x);
         match problem.objective {
-            Objective::Profit { margin } => margin * out - major_from_cents(c),
+            Objective::Profit { margin } => margin * out - x,
+            Objective::Weighted {
+                primary,
+                secondary,
+                spend,
+            } => {
+                primary * out + secondary * it.secondary_curve.map_or(0.0, |g| g.value(x))
+                    - spend * x
+            }
             _ => out,
         }
     };

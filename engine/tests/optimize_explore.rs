@@ -14,6 +14,7 @@ fn problem() -> Problem {
         curve: ResponseCurve::certain(CurveParams::hill(beta, 1_000.0, 0.8).unwrap()),
         current: Some(100_000),
         platform_min: None,
+        secondary_curve: None,
     };
     // Two new campaigns with wide, different uncertainty.
     let uncertain = |id: &str, lo: f64, hi: f64| {
@@ -28,6 +29,7 @@ fn problem() -> Problem {
             },
             current: Some(0),
             platform_min: None,
+            secondary_curve: None,
         }
     };
     let mut constraints = Constraints::with_budget(Budget {

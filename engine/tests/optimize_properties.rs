@@ -63,6 +63,7 @@ fn case() -> impl Strategy<Value = Case> {
                     curve: ResponseCurve::certain(c),
                     current: Some(cur),
                     platform_min: None,
+                    secondary_curve: None,
                 })
                 .collect();
             let total: i64 = items.iter().filter_map(|i| i.current).sum();
@@ -253,6 +254,7 @@ proptest! {
             curve: ResponseCurve::certain(*c),
             current: None,
             platform_min: None,
+            secondary_curve: None,
         }).collect();
         for (i, (_, lo, w)) in items.iter().enumerate() {
             constraints.items.push(ItemRule {
@@ -312,6 +314,7 @@ fn thousands_of_items_match_lagrange_bisection_too() {
             curve: ResponseCurve::certain(curves[i]),
             current: None,
             platform_min: None,
+            secondary_curve: None,
         })
         .collect();
     for i in 0..n {

@@ -18,6 +18,7 @@ fn item(id: &str, curve: CurveParams, current: i64) -> Item {
         curve: ResponseCurve::certain(curve),
         current: Some(current),
         platform_min: None,
+        secondary_curve: None,
     }
 }
 
@@ -684,4 +685,42 @@ fn overlapping_groups_on_thousands_of_items_stay_exact_to_the_cent() {
         let cur = it.current.unwrap();
         assert!(planned.spend * 100 >= cur * 85 && planned.spend * 100 <= cur * 115);
     }
+}
+
+#[test]
+fn the_weighted_objective_values_two_outcomes_together() {
+    // Revenue curves favour "a"; conversion curves favour "b". The weights decide.
+    let budget = 200_000i64;
+    let make = |w_rev: f64, w_conv: f64| {
+        let mut a = item("a", hill(10_000.0, 1_000.0, 0.8), 0);
+        a.secondary_curve = Some(hill(50.0, 1_000.0, 0.8));
+        let mut b = item("b", hill(4_000.0, 1_000.0, 0.8), 0);
+        b.secondary_curve = Some(hill(400.0, 1_000.0, 0.8));
+        let mut p = problem(vec![a, b], budget);
+        p.constraints.change_limit = None;
+        p.objective = Objective::Weighted {
+            primary: w_rev,
+            secondary: w_conv,
+            spend: 0.0,
+        };
+        p
+    };
+    let revenue_only = optimize(&make(1.0, 0.0), &opts()).unwrap();
+    let conversions_heavy = optimize(&make(1.0, 100.0), &opts()).unwrap();
+    assert!(revenue_only.spend_of("a") > revenue_only.spend_of("b"));
+    assert!(conversions_heavy.spend_of("b") > conversions_heavy.spend_of("a"));
+    // Exact check against every cent for the mixed weights.
+    let p = make(1.0, 100.0);
+    let value = |x: i64| {
+        let (xa, xb) = (x as f64 / 100.0, (budget - x) as f64 / 100.0);
+        p.items[0].curve.value(xa)
+            + 100.0 * p.items[0].secondary_curve.unwrap().value(xa)
+            + p.items[1].curve.value(xb)
+            + 100.0 * p.items[1].secondary_curve.unwrap().value(xb)
+    };
+    let best = (0..=budget).map(value).fold(f64::NEG_INFINITY, f64::max);
+    let got = value(conversions_heavy.spend_of("a").unwrap());
+    assert!((best - got) / best <= 1e-6, "{got} vs {best}");
+    assert!((conversions_heavy.objective_value - got).abs() <= 1e-9 * best);
+    assert!(conversions_heavy.gap <= 1e-6);
 }

@@ -47,6 +47,7 @@ fn problem() -> Problem {
         curve: ResponseCurve::certain(CurveParams::hill(3_000.0, 1_000.0, 0.8).unwrap()),
         current: Some(100_000),
         platform_min: None,
+        secondary_curve: None,
     };
     Problem {
         items: vec![item("winner"), item("loser"), item("steady")],

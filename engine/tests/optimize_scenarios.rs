@@ -47,6 +47,7 @@ fn problem() -> Problem {
                 curve: ResponseCurve::certain(c),
                 current: Some(cur),
                 platform_min: None,
+                secondary_curve: None,
             })
             .collect(),
         objective: Objective::Outcome,

@@ -46,6 +46,9 @@ pub struct CurveItem {
     /// Parameter draws describing uncertainty.
     #[serde(default)]
     pub samples: Vec<CurveParams>,
+    /// A second outcome (e.g. conversions next to revenue) for the weighted objective.
+    #[serde(default)]
+    pub secondary_curve: Option<CurveParams>,
 }
 
 /// Reads and validates `curves.json` into engine items.
@@ -65,6 +68,7 @@ pub fn read_curves(path: &Path) -> Result<Vec<Item>, CommandError> {
             Ok(Item {
                 current: money("current", it.current)?,
                 platform_min: money("platform_min", it.platform_min)?,
+                secondary_curve: it.secondary_curve,
                 id: it.id,
                 curve: ResponseCurve {
                     params: it.curve,
@@ -336,10 +340,27 @@ pub fn parse_objective(s: &str, margin: f64) -> Result<Objective, CommandError> 
                 Ok(Objective::TargetCpa { target: num(v)? })
             } else if let Some(v) = other.strip_prefix("risk-aware=") {
                 Ok(Objective::RiskAware { alpha: num(v)? })
+            } else if let Some(v) = other.strip_prefix("weighted=") {
+                let w: Vec<f64> = v.split(',').map(num).collect::<Result<_, _>>()?;
+                match w.as_slice() {
+                    [a, b] => Ok(Objective::Weighted {
+                        primary: *a,
+                        secondary: *b,
+                        spend: 0.0,
+                    }),
+                    [a, b, c] => Ok(Objective::Weighted {
+                        primary: *a,
+                        secondary: *b,
+                        spend: *c,
+                    }),
+                    _ => Err(CommandError::input(format!(
+                        "--objective {s}: expected weighted=PRIMARY,SECONDARY[,SPEND]"
+                    ))),
+                }
             } else {
                 Err(CommandError::input(format!(
                     "--objective {s}: expected revenue, conversions, profit, target-roas=X, \
-                     target-cpa=X or risk-aware=ALPHA"
+                     target-cpa=X, risk-aware=ALPHA or weighted=W1,W2[,W3]"
                 )))
             }
         }

@@ -252,6 +252,8 @@ pub(crate) fn compile(
     }
     let (weight, cost_per_tick) = match p.objective {
         Objective::Profit { margin } => (margin, per_tick),
+        // The outcome weights live in the curves' mix; the spend weight is a cost.
+        Objective::Weighted { spend, .. } => (1.0, spend * per_tick),
         _ => (1.0, 0.0),
     };
     Ok(Compiled {

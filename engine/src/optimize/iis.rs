@@ -17,10 +17,7 @@ fn feasible(p: &Problem, ix: &Indexed, set: &BTreeSet<ConstraintRef>) -> bool {
     let Ok(comp) = compile(p, ix, &|u| set.contains(&u)) else {
         return false;
     };
-    let curves = Curves {
-        params: p.items.iter().map(|i| &i.curve.params).collect(),
-        per_tick: comp.unit as f64 / 100.0,
-    };
+    let curves = Curves::of(&p.items, comp.unit as f64 / 100.0, &p.objective);
     let current: Vec<Option<i64>> = vec![None; p.items.len()];
     let pwl = Pwl::new(&comp, &curves, &current, 0);
     !matches!(solve_lp(&comp, &pwl), Ok(LpOutcome::Infeasible))

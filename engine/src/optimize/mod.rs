@@ -199,10 +199,7 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
         Err(_) => return Err(iis::diagnose(problem, &ix)),
     };
     let unit = comp.unit;
-    let curves = Curves {
-        params: problem.items.iter().map(|i| &i.curve.params).collect(),
-        per_tick: unit as f64 / 100.0,
-    };
+    let curves = Curves::of(&problem.items, unit as f64 / 100.0, &problem.objective);
     let current_ticks: Vec<Option<i64>> = problem
         .items
         .iter()
@@ -220,6 +217,21 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
         })
         .collect();
 
+    if let Objective::Weighted { .. } = problem.objective {
+        for (i, it) in problem.items.iter().enumerate() {
+            let lo_money = comp.lo[i] as f64 * curves.per_tick;
+            let concave = it.curve.params.is_concave_from(lo_money)
+                && it
+                    .secondary_curve
+                    .is_none_or(|g| g.is_concave_from(lo_money));
+            if comp.hi[i] > comp.lo[i] && !concave {
+                return Err(EngineError::invalid(
+                    format!("items[{i}].curve"),
+                    "the weighted objective needs curves that are concave on the item's range",
+                ));
+            }
+        }
+    }
     if let Objective::RiskAware { alpha } = problem.objective {
         return optimize_risk_aware(problem, &ix, &comp, &curves, &current_ticks, alpha, options);
     }
@@ -613,10 +625,7 @@ pub fn round_allocation(problem: &Problem, cents: &[f64]) -> Result<Vec<Cents>> 
         ));
     }
     let comp = compile(problem, &ix, &|_| true).map_err(|_| iis::diagnose(problem, &ix))?;
-    let curves = Curves {
-        params: problem.items.iter().map(|i| &i.curve.params).collect(),
-        per_tick: comp.unit as f64 / 100.0,
-    };
+    let curves = Curves::of(&problem.items, comp.unit as f64 / 100.0, &problem.objective);
     let unit = comp.unit as f64;
     let mut base = Vec::with_capacity(cents.len());
     let mut partial = Vec::with_capacity(cents.len());
@@ -860,6 +869,23 @@ fn explain(
                 }
                 Objective::Profit { margin } => {
                     margin * outcome - cur.iter().sum::<i64>() as f64 / 100.0
+                }
+                Objective::Weighted {
+                    primary,
+                    secondary,
+                    spend,
+                } => {
+                    let second: f64 = problem
+                        .items
+                        .iter()
+                        .zip(&cur)
+                        .map(|(it, &c)| {
+                            it.secondary_curve
+                                .map_or(0.0, |g| g.value(c as f64 / 100.0))
+                        })
+                        .sum();
+                    primary * outcome + secondary * second
+                        - spend * cur.iter().sum::<i64>() as f64 / 100.0
                 }
                 _ => outcome,
             };

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::curve::ResponseCurve;
+use super::curve::{CurveParams, ResponseCurve};
 use crate::error::{EngineError, Result};
 
 /// Money in integer minor units (cents) per period.
@@ -51,6 +51,10 @@ pub struct Item {
     /// The ad platform's minimum budget, if any. Spend is at least this much.
     #[serde(default)]
     pub platform_min: Option<Cents>,
+    /// A second outcome of the same spend (e.g. conversions next to revenue), used by the
+    /// weighted objective.
+    #[serde(default)]
+    pub secondary_curve: Option<CurveParams>,
 }
 
 /// Whether the plan must spend the whole budget or may spend less.
@@ -100,6 +104,17 @@ pub enum Objective {
         /// The tail share, in (0, 1].
         alpha: f64,
     },
+    /// Maximize `primary × Σ outcome + secondary × Σ secondary outcome − spend × Σ spend`
+    /// (e.g. revenue and conversions valued together); the budget is spent exactly unless the
+    /// spend weight is positive, in which case it is a cap.
+    Weighted {
+        /// Weight on the items' curves.
+        primary: f64,
+        /// Weight on the items' secondary curves (items without one contribute nothing).
+        secondary: f64,
+        /// Cost weight on each unit of money spent (≥ 0).
+        spend: f64,
+    },
 }
 
 impl Objective {
@@ -109,6 +124,24 @@ impl Objective {
             Self::Profit { margin } => ("objective.margin", margin),
             Self::TargetRoas { target } => ("objective.target_roas", target),
             Self::TargetCpa { target } => ("objective.target_cpa", target),
+            Self::Weighted {
+                primary,
+                secondary,
+                spend,
+            } => {
+                let ok = [primary, secondary, spend]
+                    .iter()
+                    .all(|w| w.is_finite() && *w >= 0.0)
+                    && primary + secondary > 0.0;
+                return if ok {
+                    Ok(())
+                } else {
+                    Err(EngineError::invalid(
+                        "objective.weights",
+                        "weights must be finite and ≥ 0, with a positive outcome weight",
+                    ))
+                };
+            }
             Self::RiskAware { alpha } => {
                 return if alpha.is_finite() && alpha > 0.0 && alpha <= 1.0 {
                     Ok(())
@@ -129,7 +162,11 @@ impl Objective {
 
     /// Whether the budget acts as a cap (flexible spend) for this objective.
     pub fn budget_is_cap(&self) -> bool {
-        !matches!(self, Self::Outcome | Self::RiskAware { .. })
+        match self {
+            Self::Outcome | Self::RiskAware { .. } => false,
+            Self::Weighted { spend, .. } => *spend > 0.0,
+            _ => true,
+        }
     }
 }
 

@@ -26,16 +26,63 @@ pub(crate) struct Curves<'a> {
     pub params: Vec<&'a CurveParams>,
     /// Major currency units per tick.
     pub per_tick: f64,
+    /// For the weighted objective: `primary·f + secondary·g` with each item's secondary curve.
+    pub mix: Option<Mix<'a>>,
 }
 
-impl Curves<'_> {
-    /// Outcome of item `i` at `t` ticks.
-    pub fn f(&self, i: usize, t: f64) -> f64 {
-        self.params[i].value(t * self.per_tick)
+/// A weighted sum of each item's curve and its secondary curve.
+pub(crate) struct Mix<'a> {
+    pub primary: f64,
+    pub secondary: f64,
+    pub curves: Vec<Option<&'a CurveParams>>,
+}
+
+impl<'a> Curves<'a> {
+    /// The point-estimate curves of a problem's items (with the weighted mix when asked).
+    pub fn of(
+        items: &'a [super::problem::Item],
+        per_tick: f64,
+        objective: &super::Objective,
+    ) -> Self {
+        let mix = match *objective {
+            super::Objective::Weighted {
+                primary, secondary, ..
+            } => Some(Mix {
+                primary,
+                secondary,
+                curves: items.iter().map(|i| i.secondary_curve.as_ref()).collect(),
+            }),
+            _ => None,
+        };
+        Self {
+            params: items.iter().map(|i| &i.curve.params).collect(),
+            per_tick,
+            mix,
+        }
     }
-    /// Marginal outcome of item `i` per tick at `t` ticks.
+
+    /// Outcome (objective-weighted for the weighted objective) of item `i` at `t` ticks.
+    pub fn f(&self, i: usize, t: f64) -> f64 {
+        let x = t * self.per_tick;
+        match &self.mix {
+            None => self.params[i].value(x),
+            Some(m) => {
+                m.primary * self.params[i].value(x)
+                    + m.curves[i].map_or(0.0, |g| m.secondary * g.value(x))
+            }
+        }
+    }
+    /// Marginal of [`Curves::f`] per tick at `t` ticks.
     pub fn df(&self, i: usize, t: f64) -> f64 {
-        self.params[i].derivative(t * self.per_tick) * self.per_tick
+        let x = t * self.per_tick;
+        let d = match &self.mix {
+            None => self.params[i].derivative(x),
+            Some(m) => {
+                m.primary * self.params[i].derivative(x)
+                    + m.curves[i].map_or(0.0, |g| m.secondary * g.derivative(x))
+            }
+        };
+        d * self.per_tick
     }
 }
 
