@@ -123,7 +123,11 @@ fn print_report(out: &mut dyn Write, r: &ScenarioReport) -> std::io::Result<()> 
         )?;
         for c in &r.constraint_costs {
             match c.difference {
-                Some(d) => writeln!(out, "  {}: {:.2}", c.description, d)?,
+                Some(d) => {
+                    // Removing a constraint cannot lose anything; tiny negatives are solver noise.
+                    let d = if d.abs() < 0.005 { 0.0 } else { d };
+                    writeln!(out, "  {}: {d:+.2}", c.description)?
+                }
                 None => writeln!(
                     out,
                     "  {}: without it the rest conflict ({})",
