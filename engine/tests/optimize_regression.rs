@@ -724,3 +724,69 @@ fn the_weighted_objective_values_two_outcomes_together() {
     assert!((conversions_heavy.objective_value - got).abs() <= 1e-9 * best);
     assert!(conversions_heavy.gap <= 1e-6);
 }
+
+#[test]
+fn conflicts_that_only_integrality_creates_are_named_too() {
+    let c = hill(1_000.0, 500.0, 0.8);
+    let mut p = problem(
+        vec![item("a", c, 0), item("b", c, 0), item("c", c, 0)],
+        15_000,
+    );
+    p.constraints.change_limit = None;
+    p.constraints.max_active = Some(1);
+    for id in ["a", "b"] {
+        p.constraints.items.push(ItemRule {
+            item: id.into(),
+            min: None,
+            max: Some(ItemBound::Money(10_000)),
+            locked: false,
+            min_if_active: None,
+        });
+    }
+    p.constraints.items.push(ItemRule {
+        item: "c".into(),
+        min: None,
+        max: Some(ItemBound::Money(1_000)),
+        locked: false,
+        min_if_active: None,
+    });
+    // A slack group maximum that has nothing to do with the conflict.
+    p.constraints.groups.push(GroupRule {
+        name: "everything".into(),
+        items: vec!["a".into(), "b".into(), "c".into()],
+        min: None,
+        max: Some(GroupBound::Money(100_000)),
+    });
+    // $150 with at most one active item, and no item can take more than $100.
+    let err = optimize(&p, &opts()).unwrap_err();
+    let EngineError::Infeasible { conflicting } = err else {
+        panic!("expected infeasible, got {err:?}");
+    };
+    assert!(
+        conflicting.iter().any(|c| c.contains("at most 1 active")),
+        "{conflicting:?}"
+    );
+    assert!(
+        conflicting.iter().any(|c| c.contains("total budget")),
+        "{conflicting:?}"
+    );
+    assert!(
+        conflicting.iter().any(|c| c.contains("maximum for a")),
+        "{conflicting:?}"
+    );
+    assert!(
+        conflicting.iter().any(|c| c.contains("maximum for b")),
+        "{conflicting:?}"
+    );
+    // Without c's $10 cap, c alone could take the $150: it is part of the conflict.
+    assert!(
+        conflicting.iter().any(|c| c.contains("maximum for c")),
+        "{conflicting:?}"
+    );
+    // The slack group maximum is not.
+    assert!(
+        !conflicting.iter().any(|c| c.contains("everything")),
+        "{conflicting:?}"
+    );
+    assert_eq!(conflicting.len(), 5, "{conflicting:?}");
+}

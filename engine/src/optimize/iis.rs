@@ -7,8 +7,10 @@
 use std::collections::BTreeSet;
 
 use super::compile::compile;
+use super::on_off_rules;
 use super::problem::{ConstraintRef, Indexed, Problem};
 use super::solver::{Curves, LpOutcome, Pwl, solve_lp};
+use super::sshape::{ItemPoints, solve_outer};
 use crate::error::EngineError;
 
 /// Whether the units in `set` can all hold at once. Errors count as "cannot tell: feasible",
@@ -20,7 +22,26 @@ fn feasible(p: &Problem, ix: &Indexed, set: &BTreeSet<ConstraintRef>) -> bool {
     let curves = Curves::of(&p.items, comp.unit as f64 / 100.0, &p.objective);
     let current: Vec<Option<i64>> = vec![None; p.items.len()];
     let pwl = Pwl::new(&comp, &curves, &current, 0);
-    !matches!(solve_lp(&comp, &pwl), Ok(LpOutcome::Infeasible))
+    if matches!(solve_lp(&comp, &pwl), Ok(LpOutcome::Infeasible)) {
+        return false;
+    }
+    // On/off rules are integral: the LP relaxation cannot see their conflicts; a MIP can.
+    let Some((activity, mip_comp)) = on_off_rules(p, ix, &comp, &|u| set.contains(&u)) else {
+        return false;
+    };
+    if activity.is_empty() {
+        return true;
+    }
+    let points: Vec<ItemPoints> = (0..mip_comp.lo.len())
+        .map(|i| {
+            let (lo, hi) = (mip_comp.lo[i] as f64, mip_comp.hi[i] as f64);
+            ItemPoints::new(lo, hi, lo, None, 0)
+        })
+        .collect();
+    !matches!(
+        solve_outer(&mip_comp, &curves, &points, &activity, 1e-2),
+        Ok(None)
+    )
 }
 
 /// Finds a minimal conflicting set and words it.

@@ -236,41 +236,9 @@ pub fn optimize(problem: &Problem, options: &OptimizeOptions) -> Result<Plan> {
         return optimize_risk_aware(problem, &ix, &comp, &curves, &current_ticks, alpha, options);
     }
     // On/off rules (minimum if active, at most K active).
-    let mut activity = sshape::Activity {
-        min_if_active: vec![None; comp.lo.len()],
-        max_active: problem.constraints.max_active,
-        always_active: 0,
+    let Some((activity, mip_comp)) = on_off_rules(problem, &ix, &comp, &|_| true) else {
+        return Err(iis::diagnose(problem, &ix));
     };
-    let mut mip_comp = comp.clone();
-    for (r, rule) in problem.constraints.items.iter().enumerate() {
-        if let Some(m) = rule.min_if_active {
-            let i = ix.rule_items[r];
-            let t = m.div_euclid(unit) + i64::from(m.rem_euclid(unit) != 0);
-            activity.min_if_active[i] = Some(activity.min_if_active[i].unwrap_or(0).max(t));
-            // An item that must spend anyway must spend its minimum-if-active.
-            if comp.lo[i] > 0 && t > mip_comp.lo[i] {
-                if t > comp.hi[i] {
-                    return Err(iis::diagnose(problem, &ix));
-                }
-                mip_comp.lo[i] = t;
-            }
-        }
-    }
-    activity.always_active = mip_comp.lo.iter().filter(|&&l| l > 0).count();
-    if let Some(k) = activity.max_active
-        && activity.always_active > k
-    {
-        return Err(EngineError::Infeasible {
-            conflicting: vec![
-                problem.describe(ConstraintRef::MaxActive),
-                format!(
-                    "{} items must spend something (their minimums, locks, change limits or \
-                     platform minimums)",
-                    activity.always_active
-                ),
-            ],
-        });
-    }
 
     let mut work = mip_comp.clone();
     let mut outer_upper = None;
@@ -537,6 +505,53 @@ fn refine_concave(
         }
     }
     Ok(Some((lp, best_upper, rounds, pwl.len())))
+}
+
+/// The on/off rules among the `active` constraints, and the compiled problem with each item
+/// that must spend anyway raised to its minimum-if-active. `None` when these rules alone
+/// cannot hold (a minimum-if-active above an item's maximum, or more items that must spend than
+/// the active-count limit allows).
+pub(crate) fn on_off_rules(
+    problem: &Problem,
+    ix: &problem::Indexed,
+    comp: &Compiled,
+    active: &dyn Fn(ConstraintRef) -> bool,
+) -> Option<(sshape::Activity, Compiled)> {
+    let unit = comp.unit;
+    let mut activity = sshape::Activity {
+        min_if_active: vec![None; comp.lo.len()],
+        max_active: problem
+            .constraints
+            .max_active
+            .filter(|_| active(ConstraintRef::MaxActive)),
+        always_active: 0,
+    };
+    let mut mip_comp = comp.clone();
+    for (r, rule) in problem.constraints.items.iter().enumerate() {
+        if let Some(m) = rule
+            .min_if_active
+            .filter(|_| active(ConstraintRef::MinIfActive(r)))
+        {
+            let i = ix.rule_items[r];
+            let t = m.div_euclid(unit) + i64::from(m.rem_euclid(unit) != 0);
+            activity.min_if_active[i] = Some(activity.min_if_active[i].unwrap_or(0).max(t));
+            // An item that must spend anyway must spend its minimum-if-active.
+            if comp.lo[i] > 0 && t > mip_comp.lo[i] {
+                if t > comp.hi[i] {
+                    return None;
+                }
+                mip_comp.lo[i] = t;
+            }
+        }
+    }
+    activity.always_active = mip_comp.lo.iter().filter(|&&l| l > 0).count();
+    if activity
+        .max_active
+        .is_some_and(|k| activity.always_active > k)
+    {
+        return None;
+    }
+    Some((activity, mip_comp))
 }
 
 /// What the MIP path needs besides the compiled problem.
