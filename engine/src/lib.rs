@@ -5,9 +5,9 @@
 //! the engine plain values. Results are deterministic for a given seed.
 
 pub mod error;
-
-pub use error::{EngineError, Result};
 pub mod explore;
 pub mod health;
 pub mod optimize;
 pub mod rules;
+
+pub use error::{EngineError, Result};
