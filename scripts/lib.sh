@@ -72,6 +72,55 @@ build_workspace() {
   (cd "$ROOT" && cargo build --workspace --all-targets)
 }
 
+# The public MMM datasets the model tests score against (see ../shared/datasets/README.md).
+# Exports MIXPILOT_DATASETS_DIR: the caller's value, else ../shared/datasets next to the clone,
+# else a cache folder, downloaded from the pinned upstream commits and checked by SHA-256.
+DATASETS=(
+  "pymc_mmm_example.csv 320d299569b989c37facac5bda6a4ee2d661cb12e158ac5d80689c8cc3d37955 https://raw.githubusercontent.com/pymc-labs/pymc-marketing/c6626a7f517fa6fe771a2d112d5cd16ce1f4c3f6/data/mmm_example.csv"
+  "pymc_mmm_roas_data.csv 53a6c7c8ce777712c6648b52d2741d0c3f8a02d8a11162c818ef9d3b2b15ea29 https://raw.githubusercontent.com/pymc-labs/pymc-marketing/fa2c93fe4b18ee84cc25117dbd3f676308dd2f31/data/mmm_roas_data.csv"
+  "robyn_dt_simulated_weekly.csv d541cfa92ca68fbda03ce6c987733e996b3abf44a95f2a32ce6836b9f8258cf1 https://raw.githubusercontent.com/facebookexperimental/Robyn/5915aa9d5d31d8947a274aa00fdf30b8947823e5/python/src/robyn/tutorials/resources/dt_simulated_weekly.csv"
+)
+
+datasets_complete() {
+  local dir="$1" entry name
+  for entry in "${DATASETS[@]}"; do
+    name="${entry%% *}"
+    [ -f "$dir/$name" ] || return 1
+  done
+}
+
+ensure_datasets() {
+  if [ -n "${MIXPILOT_DATASETS_DIR:-}" ] && datasets_complete "$MIXPILOT_DATASETS_DIR"; then
+    export MIXPILOT_DATASETS_DIR
+    return
+  fi
+  local candidate
+  # The team machines keep the shared folder at /work/shared, next to the checkouts.
+  for candidate in "$ROOT/../shared/datasets" /work/shared/datasets "$HOME/.cache/mixpilot-datasets"; do
+    if datasets_complete "$candidate"; then
+      MIXPILOT_DATASETS_DIR="$(cd "$candidate" && pwd)"
+      export MIXPILOT_DATASETS_DIR
+      return
+    fi
+  done
+  local cache="$HOME/.cache/mixpilot-datasets" entry name sum url
+  say "Downloading the public MMM datasets into $cache"
+  ensure_apt curl ca-certificates
+  mkdir -p "$cache"
+  for entry in "${DATASETS[@]}"; do
+    read -r name sum url <<<"$entry"
+    [ -f "$cache/$name" ] && continue
+    curl -fsSL "$url" -o "$cache/$name.part"
+    if [ "$(sha256sum "$cache/$name.part" | awk '{print $1}')" != "$sum" ]; then
+      echo "error: $name does not match its SHA-256; not using it" >&2
+      rm -f "$cache/$name.part"
+      exit 1
+    fi
+    mv "$cache/$name.part" "$cache/$name"
+  done
+  export MIXPILOT_DATASETS_DIR="$cache"
+}
+
 mixpilot_bin() {
   echo "$CARGO_TARGET_DIR/debug/mixpilot"
 }

@@ -6,6 +6,14 @@
 //! commands can be built and tested without the web stack.
 
 pub mod csvdata;
+pub mod error;
+pub mod health;
 pub mod model;
+pub mod optimize;
+pub mod scenario;
 
-pub use model::{CommandError, ModelCommand, run_model};
+pub use error::CommandError;
+pub use health::{HealthArgs, run_health};
+pub use model::{ModelCommand, run_model};
+pub use optimize::{Format, InputArgs, OptimizeArgs, run_optimize};
+pub use scenario::{ScenarioArgs, run_scenario};

@@ -8,7 +8,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use engine::EngineError;
 use engine::model::{
     AdstockKind, Dataset, Estimate, FitMetrics, FittedModel, Forecast, GateStatus, LiftTest,
     ModelConfig, Plan, SaturationKind, Series, fit,
@@ -18,42 +17,7 @@ use serde::Serialize;
 
 use crate::csvdata::{CsvTable, date_of, parse_date};
 
-/// A failed command: what to tell the analyst, and the process exit code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct CommandError {
-    /// Message for the analyst.
-    pub message: String,
-    /// Exit code: 2 for bad input, 1 for anything else.
-    pub exit_code: i32,
-}
-
-impl CommandError {
-    /// Bad input (exit code 2).
-    pub fn input(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            exit_code: 2,
-        }
-    }
-
-    /// Any other failure (exit code 1).
-    pub fn failure(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            exit_code: 1,
-        }
-    }
-}
-
-impl From<EngineError> for CommandError {
-    fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::InvalidInput { .. } => Self::input(e.to_string()),
-            other => Self::failure(other.to_string()),
-        }
-    }
-}
+pub use crate::error::CommandError;
 
 /// `mixpilot model ...`
 #[derive(Debug, Clone, PartialEq, Subcommand)]

@@ -30,12 +30,20 @@ fn run(args: &[&str]) -> Result<String, CommandError> {
     Ok(String::from_utf8(out).unwrap())
 }
 
+/// A public MMM dataset: from `MIXPILOT_DATASETS_DIR` (which `scripts/test` sets), else from
+/// `../shared/datasets` next to the checkout.
 fn dataset(file: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/datasets")
-        .join(file)
-        .to_string_lossy()
-        .into_owned()
+    let dir = std::env::var_os("MIXPILOT_DATASETS_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets"));
+    let path = dir.join(file);
+    assert!(
+        path.is_file(),
+        "dataset {} not found; set MIXPILOT_DATASETS_DIR",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
 }
 
 fn path(p: &Path) -> &str {

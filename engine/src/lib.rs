@@ -6,7 +6,11 @@
 
 pub mod convert;
 pub mod error;
+pub mod explore;
+pub mod health;
 pub mod model;
+pub mod optimize;
+pub mod rules;
 pub mod sim;
 pub mod transform;
 

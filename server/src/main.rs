@@ -21,8 +21,19 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of the analyst arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
+    #[command(flatten)]
+    Operator(OperatorCommand),
+    #[command(flatten)]
+    Analyst(AnalystCommand),
+}
+
+/// Commands that run Mixpilot: they read the configuration.
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
     /// Run the web app and API. With no configuration: SQLite and the workers in this process.
     Serve {
         /// Seed a demo workspace.
@@ -47,10 +58,48 @@ enum Command {
     },
 }
 
+/// Commands that run the engine on files: no server, no configuration.
+#[derive(Debug, Subcommand)]
+enum AnalystCommand {
+    /// Fit, report and forecast response-curve models from a CSV.
+    #[command(subcommand)]
+    Model(mixpilot_cli::ModelCommand),
+    /// Find the allocation that best meets a goal under constraints.
+    Optimize(mixpilot_cli::OptimizeArgs),
+    /// Sweep the total budget and print the efficient frontier.
+    Scenario(mixpilot_cli::ScenarioArgs),
+    /// Print the Budget Health Index of the current allocation and the actions that close the gap.
+    Health(mixpilot_cli::HealthArgs),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let overrides = match &cli.command {
-        Command::Serve {
+    match cli.command {
+        Command::Analyst(command) => run_analyst(&command),
+        Command::Operator(command) => run_operator(cli.config, command),
+    }
+}
+
+fn run_analyst(command: &AnalystCommand) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let result = match command {
+        AnalystCommand::Model(cmd) => mixpilot_cli::run_model(cmd, &mut out),
+        AnalystCommand::Optimize(args) => mixpilot_cli::run_optimize(args, &mut out),
+        AnalystCommand::Scenario(args) => mixpilot_cli::run_scenario(args, &mut out),
+        AnalystCommand::Health(args) => mixpilot_cli::run_health(args, &mut out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code)
+        }
+    }
+}
+
+fn run_operator(config: Option<PathBuf>, command: OperatorCommand) -> ExitCode {
+    let overrides = match &command {
+        OperatorCommand::Serve {
             host,
             port,
             data_dir,
@@ -60,9 +109,9 @@ fn main() -> ExitCode {
             port: *port,
             data_dir: data_dir.clone(),
         },
-        _ => Overrides::default(),
+        OperatorCommand::Worker | OperatorCommand::Migrate { .. } => Overrides::default(),
     };
-    let settings = match Settings::load(cli.config.as_deref(), &overrides) {
+    let settings = match Settings::load(config.as_deref(), &overrides) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: invalid configuration: {e}");
@@ -81,10 +130,10 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
-            Command::Serve { demo, .. } => commands::serve(&settings, demo).await,
-            Command::Worker => commands::worker(&settings).await,
-            Command::Migrate { action } => {
+        match command {
+            OperatorCommand::Serve { demo, .. } => commands::serve(&settings, demo).await,
+            OperatorCommand::Worker => commands::worker(&settings).await,
+            OperatorCommand::Migrate { action } => {
                 commands::migrate(&settings, action.unwrap_or(MigrateAction::Up)).await
             }
         }

@@ -343,3 +343,101 @@ fn migrate_status_lists_every_migration() {
     let after = status(&["migrate", "status"]);
     assert!(after.lines().all(|l| l.starts_with("applied")), "{after}");
 }
+
+#[test]
+fn the_analyst_commands_run_from_the_mixpilot_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/datasets/pymc_mmm_example.csv"
+    );
+    let model = dir.path().join("model.json");
+    let fit = mixpilot(&[
+        "model",
+        "fit",
+        "--data",
+        data,
+        "--date",
+        "date_week",
+        "--target",
+        "y",
+        "--spend",
+        "x1,x2",
+        "--event",
+        "event_1",
+        "--event",
+        "event_2",
+        "--seed",
+        "7",
+        "--out",
+        model.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        fit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fit.stderr)
+    );
+    let report = mixpilot(&[
+        "model",
+        "report",
+        model.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .output()
+    .unwrap();
+    assert!(report.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert!(report.to_string().contains("x1"), "{report}");
+
+    let curves = dir.path().join("curves.json");
+    std::fs::write(
+        &curves,
+        r#"{"items": [
+            {"id": "search", "current": 1000, "curve": {"beta": 9000, "saturation": {"type": "logistic", "lambda": 0.0008}}},
+            {"id": "social", "current": 800, "curve": {"beta": 4000, "saturation": {"type": "hill", "half_saturation": 800, "shape": 0.8}}}
+        ]}"#,
+    )
+    .unwrap();
+    let conflicting = dir.path().join("constraints.json");
+    std::fs::write(
+        &conflicting,
+        r#"{"groups": [{"name": "brand", "items": ["social"], "min": 5000}]}"#,
+    )
+    .unwrap();
+    let plan = dir.path().join("plan.json");
+    let args = |c: Option<&std::path::Path>| {
+        let mut v = vec![
+            "optimize",
+            "--curves",
+            curves.to_str().unwrap(),
+            "--budget",
+            "1800",
+            "--out",
+            plan.to_str().unwrap(),
+        ];
+        if let Some(c) = c {
+            v.extend(["--constraints", c.to_str().unwrap()]);
+        }
+        v.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let infeasible = Command::new(BIN)
+        .args(args(Some(&conflicting)))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&infeasible.stderr);
+    assert_eq!(infeasible.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("group brand minimum"), "{stderr}");
+    assert!(!plan.exists(), "an infeasible run writes no plan");
+    let ok = Command::new(BIN).args(args(None)).output().unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    assert!(written.to_string().contains("spend_cents"), "{written}");
+}

@@ -8,11 +8,20 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use engine::model::{Dataset, Periodicity, Series};
 
-/// `/work/shared/datasets` seen from a checkout at `/work/<checkout>`.
+/// A public MMM dataset: from `MIXPILOT_DATASETS_DIR` (which `scripts/test` sets), else from
+/// `../shared/datasets` next to the checkout.
 pub fn dataset_path(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/datasets")
-        .join(file)
+    let dir = std::env::var_os("MIXPILOT_DATASETS_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets"));
+    let path = dir.join(file);
+    assert!(
+        path.is_file(),
+        "dataset {} not found; set MIXPILOT_DATASETS_DIR to the folder holding it (scripts/test finds or downloads it)",
+        path.display()
+    );
+    path
 }
 
 /// A CSV as named columns of strings.
