@@ -5,7 +5,7 @@ use domain::services::tenants;
 use worker::{JobContext, Workers};
 
 use crate::config::{Mode, Settings};
-use crate::startup::{Application, Backends, shutdown_signal};
+use crate::startup::{Application, Backends, open_database, shutdown_signal};
 
 /// `mixpilot serve`: the HTTP server, and the workers too in the embedded default.
 pub async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
@@ -76,23 +76,7 @@ pub enum MigrateAction {
 
 /// `mixpilot migrate [up|status]`.
 pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
-    let url = settings.database_url();
-    if settings.uses_data_dir() {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!(
-                "MIXPILOT_DATA_DIR: cannot create {}",
-                settings.data_dir.display()
-            )
-        })?;
-    }
-    let db = domain::db::Db::connect(&url, 1, settings.connect_timeout())
-        .await
-        .with_context(|| {
-            format!(
-                "MIXPILOT_DATABASE_URL: cannot use {}",
-                crate::config::redact_url(&url)
-            )
-        })?;
+    let db = open_database(settings, 1).await?;
     match action {
         MigrateAction::Up => {
             migration::apply_pending(db.connection())

@@ -32,22 +32,7 @@ impl Backends {
     /// when configured to, and opens the queue. Fails within the connect timeout, with a message
     /// that names the setting to fix.
     pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
-        if settings.uses_data_dir() {
-            std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-                format!(
-                    "MIXPILOT_DATA_DIR: cannot create {}",
-                    settings.data_dir.display()
-                )
-            })?;
-        }
-        let url = settings.database_url();
-        let db = Db::connect(
-            &url,
-            settings.db_max_connections,
-            settings.connect_timeout(),
-        )
-        .await
-        .with_context(|| format!("MIXPILOT_DATABASE_URL: cannot use {}", redact_url(&url)))?;
+        let db = open_database(settings, settings.db_max_connections).await?;
         if settings.migrate_on_start {
             migration::apply_pending(db.connection())
                 .await
@@ -77,6 +62,24 @@ impl Backends {
         self.queue.close().await;
         self.db.close().await;
     }
+}
+
+/// Opens the application database with a pool of `max_connections`, creating the data
+/// directory first when SQLite lives there. Fails within the connect timeout, naming the setting
+/// to fix and never showing a password.
+pub async fn open_database(settings: &Settings, max_connections: u32) -> anyhow::Result<Db> {
+    if settings.uses_data_dir() {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "MIXPILOT_DATA_DIR: cannot create {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    let url = settings.database_url();
+    Db::connect(&url, max_connections, settings.connect_timeout())
+        .await
+        .with_context(|| format!("MIXPILOT_DATABASE_URL: cannot use {}", redact_url(&url)))
 }
 
 /// The running HTTP server, and the in-process workers when configured.
