@@ -38,7 +38,7 @@ pub struct InputArgs {
         conflicts_with = "model"
     )]
     pub curves: Option<PathBuf>,
-    /// A fitted model (`model.json`). Accepted once the model engine lands; use --curves today.
+    /// A fitted model (`model.json`, from `mixpilot model fit`): one item per channel.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     /// Constraints (`constraints.json`). Without it: ±15% change limit, spend to the cent.
@@ -77,14 +77,12 @@ impl InputArgs {
     fn items(&self) -> Result<Vec<Item>, CommandError> {
         let mut items = match (&self.curves, &self.model) {
             (Some(curves), _) => read_curves(curves)?,
-            (None, Some(model)) => {
-                return Err(CommandError::input(format!(
-                    "--model {}: reading model.json is not available yet (it arrives with the \
-                     model engine); export the curves to curves.json and use --curves",
-                    model.display()
-                )));
+            (None, Some(model)) => read_model_items(model)?,
+            (None, None) => {
+                return Err(CommandError::input(
+                    "give --model model.json or --curves curves.json",
+                ));
             }
-            (None, None) => return Err(CommandError::input("give --curves FILE")),
         };
         if let Some(path) = &self.current {
             apply_current_csv(path, &mut items)?;
@@ -353,4 +351,15 @@ fn print_table(out: &mut dyn Write, v: &PlanView) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The channels of a fitted `model.json` as items (see `engine::optimize::from_model`).
+fn read_model_items(path: &std::path::Path) -> Result<Vec<engine::optimize::Item>, CommandError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::input(format!("--model {}: {e}", path.display())))?;
+    let model: engine::model::FittedModel = serde_json::from_str(&text).map_err(|e| {
+        CommandError::input(format!("--model {}: not a model.json: {e}", path.display()))
+    })?;
+    engine::optimize::items_from_model(&model)
+        .map_err(|e| CommandError::input(format!("--model {}: {e}", path.display())))
 }

@@ -308,7 +308,7 @@ fn bad_input_exits_with_2_and_says_what_is_wrong() {
     ])
     .unwrap_err();
     assert_eq!(e.exit_code, 2);
-    assert!(e.message.contains("--curves"));
+    assert!(e.message.contains("--model model.json"), "{}", e.message);
     let e = run(&[
         "mixpilot",
         "optimize",

@@ -347,10 +347,20 @@ fn migrate_status_lists_every_migration() {
 #[test]
 fn the_analyst_commands_run_from_the_mixpilot_binary() {
     let dir = tempfile::tempdir().unwrap();
-    let data = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/datasets/pymc_mmm_example.csv"
+    // The public dataset: from MIXPILOT_DATASETS_DIR (scripts/test sets it), else ../shared.
+    let datasets = std::env::var_os("MIXPILOT_DATASETS_DIR")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets")
+        });
+    let data = datasets.join("pymc_mmm_example.csv");
+    assert!(
+        data.is_file(),
+        "dataset {} not found; set MIXPILOT_DATASETS_DIR",
+        data.display()
     );
+    let data = data.to_str().unwrap();
     let model = dir.path().join("model.json");
     let fit = mixpilot(&[
         "model",
@@ -391,6 +401,39 @@ fn the_analyst_commands_run_from_the_mixpilot_binary() {
     assert!(report.status.success());
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     assert!(report.to_string().contains("x1"), "{report}");
+
+    // The fitted model feeds the optimizer directly.
+    let from_model = dir.path().join("plan-from-model.json");
+    let no_change_limit = dir.path().join("free.json");
+    std::fs::write(&no_change_limit, r#"{"change_limit": null}"#).unwrap();
+    let optimized = mixpilot(&[
+        "optimize",
+        "--model",
+        model.to_str().unwrap(),
+        "--budget",
+        "0.75",
+        "--constraints",
+        no_change_limit.to_str().unwrap(),
+        "--out",
+        from_model.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        optimized.status.success(),
+        "{}",
+        String::from_utf8_lossy(&optimized.stderr)
+    );
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&from_model).unwrap()).unwrap();
+    let items = plan["items"].as_array().unwrap();
+    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["x1", "x2"], "{plan}");
+    let spent: i64 = items
+        .iter()
+        .map(|i| i["spend_cents"].as_i64().unwrap())
+        .sum();
+    assert_eq!(spent, 75, "the plan spends the budget to the cent: {plan}");
 
     let curves = dir.path().join("curves.json");
     std::fs::write(

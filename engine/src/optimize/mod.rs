@@ -21,6 +21,7 @@
 //! active) go first through an outer-approximation MIP with a proven bound (see `sshape`).
 
 pub mod curve;
+pub mod from_model;
 pub mod problem;
 pub mod scenario;
 
@@ -34,6 +35,7 @@ mod sshape;
 use serde::{Deserialize, Serialize};
 
 pub use curve::{CurveParams, CurveParamsRequest, ResponseCurve, Saturation};
+pub use from_model::items_from_model;
 pub use problem::{
     Budget, BudgetMode, Cents, ChangeLimit, ConstraintRef, Constraints, GroupBound, GroupRule,
     Item, ItemBound, ItemRule, Objective, Problem, cents_from_major, major_from_cents,
