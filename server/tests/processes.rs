@@ -135,6 +135,14 @@ impl Proc {
     }
 }
 
+/// Starts `mixpilot serve` and returns it with its base URL, once it prints where it listens.
+fn start_serve(cmd: &mut Command) -> (Proc, String) {
+    let mut serve = Proc(cmd.spawn().unwrap());
+    let line = serve.wait_for_line("Mixpilot is running at ");
+    let base = line.rsplit(' ').next().unwrap().to_owned();
+    (serve, base)
+}
+
 fn mixpilot(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(args)
@@ -176,9 +184,7 @@ async fn serve_and_a_separate_worker_process_run_a_job_on_postgres_and_redis() {
 
     let mut serve_cmd = mixpilot(&["serve", "--port", "0"]);
     backends.env(&mut serve_cmd);
-    let mut serve = Proc(serve_cmd.spawn().unwrap());
-    let line = serve.wait_for_line("Mixpilot is running at ");
-    let base = line.rsplit(' ').next().unwrap().to_owned();
+    let (serve, base) = start_serve(&mut serve_cmd);
 
     let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
@@ -231,19 +237,13 @@ async fn serve_and_a_separate_worker_process_run_a_job_on_postgres_and_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_default_serves_and_stops_cleanly_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
-    let mut serve = Proc(
-        mixpilot(&[
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            data.path().to_str().unwrap(),
-        ])
-        .spawn()
-        .unwrap(),
-    );
-    let line = serve.wait_for_line("Mixpilot is running at ");
-    let base = line.rsplit(' ').next().unwrap().to_owned();
+    let (serve, base) = start_serve(&mut mixpilot(&[
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+    ]));
     let client = reqwest::Client::new();
     assert_eq!(
         client

@@ -135,8 +135,8 @@ impl Drop for Cleanup {
     }
 }
 
-/// Deletes every Redis key under `namespace`.
-pub async fn delete_redis_keys(namespace: &str) {
+/// A Redis connection and the keys under `namespace`.
+async fn redis_keys(namespace: &str) -> (redis::aio::MultiplexedConnection, Vec<String>) {
     let client = redis::Client::open(redis_url()).expect("redis url");
     let mut conn = client
         .get_multiplexed_async_connection()
@@ -147,6 +147,12 @@ pub async fn delete_redis_keys(namespace: &str) {
         .query_async(&mut conn)
         .await
         .expect("KEYS");
+    (conn, keys)
+}
+
+/// Deletes every Redis key under `namespace`.
+pub async fn delete_redis_keys(namespace: &str) {
+    let (mut conn, keys) = redis_keys(namespace).await;
     if !keys.is_empty() {
         let _: () = redis::cmd("DEL")
             .arg(&keys)
@@ -158,17 +164,7 @@ pub async fn delete_redis_keys(namespace: &str) {
 
 /// Counts the Redis keys under `namespace`.
 pub async fn count_redis_keys(namespace: &str) -> usize {
-    let client = redis::Client::open(redis_url()).expect("redis url");
-    let mut conn = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis answers");
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{namespace}*"))
-        .query_async(&mut conn)
-        .await
-        .expect("KEYS");
-    keys.len()
+    redis_keys(namespace).await.1.len()
 }
 
 /// Settings for a test app: port 0, in-process workers, and the mode's database and queue.
