@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A stable, machine-readable error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The input is not acceptable; the message names the field and what would be accepted.
@@ -47,6 +48,7 @@ impl ErrorCode {
 
 /// The JSON body of every API error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     pub code: ErrorCode,
     pub message: String,

@@ -167,6 +167,7 @@ impl Application {
                     web::scope("/api/v1")
                         .service(routes::diagnostics::start)
                         .service(routes::jobs::get)
+                        .service(routes::openapi::openapi_json)
                         .default_service(web::to(api_not_found)),
                 )
                 .configure(|cfg| {

@@ -7,6 +7,7 @@ use crate::ids::JobId;
 
 /// Where a job is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     /// Waiting in the queue.
@@ -43,6 +44,7 @@ impl JobStatus {
 
 /// What kind of work a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     /// Checks that a worker can reach the database, and measures the queue's latency.
@@ -66,6 +68,7 @@ impl JobKind {
 
 /// A job run, as returned by `GET /api/v1/jobs/{id}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobView {
     pub id: JobId,
     pub kind: JobKind,
@@ -73,6 +76,7 @@ pub struct JobView {
     /// 0 to 100.
     pub progress: u8,
     pub attempts: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub result: Option<serde_json::Value>,
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -82,6 +86,7 @@ pub struct JobView {
 
 /// The answer to a request that started a job: 202 Accepted, with where to follow it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobAccepted {
     pub job_id: JobId,
     pub status: JobStatus,
@@ -91,6 +96,7 @@ pub struct JobAccepted {
 
 /// What the diagnostic job found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiagnosticReport {
     /// The worker that ran the job: host name and process id.
     pub worker: String,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One dependency's state, as reported by `/readyz`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DependencyCheck {
     /// `database` or `queue`.
     pub name: String,
@@ -14,6 +15,7 @@ pub struct DependencyCheck {
 
 /// The body of `/readyz`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Readiness {
     pub ready: bool,
     pub checks: Vec<DependencyCheck>,

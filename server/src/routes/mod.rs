@@ -4,3 +4,4 @@ pub mod diagnostics;
 pub mod health;
 pub mod jobs;
 pub mod metrics;
+pub mod openapi;

@@ -8,4 +8,5 @@ mod helpers;
 mod health;
 mod jobs;
 mod metrics;
+mod openapi;
 mod pages;
