@@ -50,6 +50,18 @@ pub(crate) struct Compiled {
     pub cost_per_tick: f64,
 }
 
+impl Compiled {
+    /// The mean width `hi − lo` (in cents) of the `free` items, at least 1: the scale that keeps
+    /// the LP's columns near unit size. 1 when nothing is free.
+    pub(crate) fn mean_width(&self, free: &[usize]) -> f64 {
+        if free.is_empty() {
+            return 1.0;
+        }
+        let total: f64 = free.iter().map(|&i| (self.hi[i] - self.lo[i]) as f64).sum();
+        (total / free.len() as f64).max(1.0)
+    }
+}
+
 fn ceil_div_f(v: f64, unit: Cents) -> i64 {
     let t = v / unit as f64;
     (t - 1e-9 * t.abs().max(1.0)).ceil() as i64

@@ -15,11 +15,11 @@
 //! one-dimensional concave maximization on the true curves. The LP's duals (projected onto `Q`)
 //! give `q` and `y`; the maximizers become breakpoints until the gap is within tolerance.
 
-use highs::{ColProblem, HighsModelStatus, Sense};
+use highs::{ColProblem, Sense};
 
 use super::compile::Compiled;
 use super::curve::CurveParams;
-use super::solver::{LpSolution, maximize_concave, relative_gap};
+use super::solver::{LpSolution, maximize_concave, relative_gap, solve_or_infeasible};
 use crate::error::{EngineError, Result};
 
 /// The samples, per item (`S` each; the point estimate repeated for items without samples).
@@ -176,16 +176,7 @@ fn solve_lp(
     let n = comp.lo.len();
     let s_count = sc.count();
     let free: Vec<usize> = (0..n).filter(|&i| comp.hi[i] > comp.lo[i]).collect();
-    let sigma = if free.is_empty() {
-        1.0
-    } else {
-        (free
-            .iter()
-            .map(|&i| (comp.hi[i] - comp.lo[i]) as f64)
-            .sum::<f64>()
-            / free.len() as f64)
-            .max(1.0)
-    };
+    let sigma = comp.mean_width(&free);
     let f_lo: Vec<f64> = (0..s_count)
         .map(|s| (0..n).map(|i| sc.f(i, s, comp.lo[i] as f64)).sum())
         .collect();
@@ -243,24 +234,12 @@ fn solve_lp(
     for &r in &sample_rows {
         pb.add_column(-cap, 0.0.., [(r, 1.0)]);
     }
-    let mut model = pb.try_optimise(Sense::Maximise).map_err(|e| {
+    let model = pb.try_optimise(Sense::Maximise).map_err(|e| {
         EngineError::NotConverged(format!("HiGHS could not load the CVaR LP: {e:?}"))
     })?;
-    model
-        .try_set_option("threads", 1)
-        .map_err(|e| EngineError::NotConverged(format!("HiGHS option: {e:?}")))?;
-    let solved = model
-        .try_solve()
-        .map_err(|e| EngineError::NotConverged(format!("HiGHS failed on the CVaR LP: {e:?}")))?;
-    match solved.status() {
-        HighsModelStatus::Optimal => {}
-        HighsModelStatus::Infeasible => return Ok(None),
-        other => {
-            return Err(EngineError::NotConverged(format!(
-                "the CVaR LP stopped with status {other:?}"
-            )));
-        }
-    }
+    let Some(solved) = solve_or_infeasible(model, "CVaR LP")? else {
+        return Ok(None);
+    };
     let sol = solved.get_solution();
     let mut base = comp.lo.clone();
     let mut partial = vec![0.0f64; n];

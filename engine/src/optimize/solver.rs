@@ -246,16 +246,7 @@ fn solve_lp_fixing(
     let free: Vec<usize> = (0..n)
         .filter(|&i| comp.hi[i] > comp.lo[i] && fixed_at(i).is_none())
         .collect();
-    let sigma = if free.is_empty() {
-        1.0
-    } else {
-        (free
-            .iter()
-            .map(|&i| (comp.hi[i] - comp.lo[i]) as f64)
-            .sum::<f64>()
-            / free.len() as f64)
-            .max(1.0)
-    };
+    let sigma = comp.mean_width(&free);
     let mut max_slope = 0.0f64;
     let mut row_scale = vec![0.0f64; comp.rows.len()];
     for &i in &free {
@@ -808,6 +799,27 @@ pub(crate) fn lagrangian_bound(
 pub(crate) fn relative_gap(upper: f64, value: f64) -> f64 {
     let denom = upper.abs().max(value.abs()).max(1e-12);
     ((upper - value) / denom).max(0.0)
+}
+
+/// Solves `model` on one thread. `Ok(None)` when HiGHS proves it infeasible; any status other
+/// than optimal or infeasible is an error naming `what` was being solved.
+pub(crate) fn solve_or_infeasible(
+    mut model: highs::Model,
+    what: &str,
+) -> Result<Option<highs::SolvedModel>> {
+    model
+        .try_set_option("threads", 1)
+        .map_err(|e| EngineError::NotConverged(format!("HiGHS option threads: {e:?}")))?;
+    let solved = model
+        .try_solve()
+        .map_err(|e| EngineError::NotConverged(format!("HiGHS failed on the {what}: {e:?}")))?;
+    match solved.status() {
+        highs::HighsModelStatus::Optimal => Ok(Some(solved)),
+        highs::HighsModelStatus::Infeasible => Ok(None),
+        other => Err(EngineError::NotConverged(format!(
+            "the {what} stopped with status {other:?}"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -16,10 +16,10 @@
 //! value is a lower bound. Breakpoints are added at the plan (where `O = f` then holds) until
 //! the relative gap is within tolerance: an outer-approximation scheme, exact at convergence.
 
-use highs::{ColProblem, HighsModelStatus, Sense};
+use highs::{ColProblem, Sense};
 
 use super::compile::Compiled;
-use super::solver::Curves;
+use super::solver::{Curves, solve_or_infeasible};
 use crate::error::{EngineError, Result};
 
 /// The outer model of one item: positions (ticks), model values, and the number of leading
@@ -219,16 +219,7 @@ pub(crate) fn solve_outer(
         }
     }
     let free: Vec<usize> = (0..n).filter(|&i| comp.hi[i] > comp.lo[i]).collect();
-    let sigma = if free.is_empty() {
-        1.0
-    } else {
-        (free
-            .iter()
-            .map(|&i| (comp.hi[i] - comp.lo[i]) as f64)
-            .sum::<f64>()
-            / free.len() as f64)
-            .max(1.0)
-    };
+    let sigma = comp.mean_width(&free);
     let mut max_slope = 0.0f64;
     for &i in &free {
         let m = &models[i];
@@ -372,21 +363,9 @@ pub(crate) fn solve_outer(
             .try_set_option(opt, v)
             .map_err(|e| EngineError::NotConverged(format!("HiGHS option {opt}: {e:?}")))?;
     }
-    model
-        .try_set_option("threads", 1)
-        .map_err(|e| EngineError::NotConverged(format!("HiGHS option threads: {e:?}")))?;
-    let solved = model
-        .try_solve()
-        .map_err(|e| EngineError::NotConverged(format!("HiGHS failed on the MIP: {e:?}")))?;
-    match solved.status() {
-        HighsModelStatus::Optimal => {}
-        HighsModelStatus::Infeasible => return Ok(None),
-        other => {
-            return Err(EngineError::NotConverged(format!(
-                "the MIP stopped with status {other:?}"
-            )));
-        }
-    }
+    let Some(solved) = solve_or_infeasible(model, "MIP")? else {
+        return Ok(None);
+    };
     // With binaries, HiGHS's dual bound; without, the LP optimum is itself the bound.
     let dual = if binaries == 0 {
         solved.objective_value()
