@@ -69,6 +69,8 @@ mod server {
         pub message: String,
         #[source]
         pub source: Option<anyhow::Error>,
+        /// For `rate_limited`: when to try again (sent as `Retry-After`).
+        pub retry_after: Option<std::time::Duration>,
     }
 
     impl AppError {
@@ -77,7 +79,14 @@ mod server {
                 code,
                 message: message.into(),
                 source: None,
+                retry_after: None,
             }
+        }
+
+        /// Says when to try again.
+        pub fn with_retry_after(mut self, after: std::time::Duration) -> Self {
+            self.retry_after = Some(after);
+            self
         }
 
         pub fn not_found(what: &str) -> Self {
@@ -94,6 +103,7 @@ mod server {
                 code: ErrorCode::Internal,
                 message: "internal error".to_owned(),
                 source: Some(source.into()),
+                retry_after: None,
             }
         }
 
@@ -103,6 +113,7 @@ mod server {
                 code: ErrorCode::Unavailable,
                 message: format!("{what} is unavailable; try again shortly"),
                 source: Some(source.into()),
+                retry_after: None,
             }
         }
 

@@ -62,3 +62,19 @@ typed_id!(
     /// One run of a background job.
     JobId
 );
+typed_id!(
+    /// A person who signs in.
+    UserId
+);
+typed_id!(
+    /// An invitation to join a workspace.
+    InvitationId
+);
+typed_id!(
+    /// A workspace's API key.
+    ApiKeyId
+);
+typed_id!(
+    /// One entry of a workspace's audit log.
+    AuditEntryId
+);

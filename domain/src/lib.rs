@@ -6,6 +6,7 @@
 //! crate can write a query), and the services that REST handlers, server functions and jobs all
 //! call.
 
+pub mod authz;
 pub mod dto;
 pub mod error;
 pub mod ids;
@@ -17,6 +18,10 @@ pub mod db;
 mod entities;
 #[cfg(feature = "server")]
 pub mod queue;
+#[cfg(feature = "server")]
+pub mod ratelimit;
+#[cfg(feature = "server")]
+pub mod scope;
 #[cfg(feature = "server")]
 pub mod services;
 

@@ -10,6 +10,7 @@ use sea_orm_migration::sea_orm::DatabaseConnection;
 
 mod m20261123_000001_create_tenants;
 mod m20261123_000002_create_job_runs;
+mod m20261123_000003_create_accounts;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_tenants::Migration),
             Box::new(m20261123_000002_create_job_runs::Migration),
+            Box::new(m20261123_000003_create_accounts::Migration),
         ]
     }
 }

@@ -25,13 +25,14 @@ pub async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         println!("Embedded mode: data in {}", settings.data_dir.display());
     }
     if demo {
-        let (_, name) = tenants::ensure_demo(&services.db)
+        let (tenant, name) = tenants::ensure_demo(&services.db)
             .await
             .context("seeding the demo workspace")?;
+        let (email, password) = domain::services::sessions::ensure_demo_user(&services, tenant)
+            .await
+            .context("seeding the demo account")?;
         println!("Demo workspace: {name}");
-        println!(
-            "Demo sign-in: demo@mixpilot.local / mixpilot-demo (accounts arrive with the accounts issue)"
-        );
+        println!("Demo sign-in: {email} / {password}");
     }
     app.run_until_stopped(shutdown_signal()).await
 }

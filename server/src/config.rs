@@ -48,6 +48,15 @@ pub struct Settings {
     /// Whether `serve` and `worker` apply pending migrations at start. Default `true`. With
     /// several replicas, set it to `false` and run `mixpilot migrate` as a release step.
     pub migrate_on_start: bool,
+    /// The key that signs session tokens: at least 32 bytes, the same on every replica. Required
+    /// with an external database; the embedded default generates one into `data_dir/auth.key`.
+    pub auth_secret: Option<SecretString>,
+    /// How long after its first use a refresh token may be presented again without ending its
+    /// session (two tabs refreshing at once), in seconds. Default `10`.
+    pub refresh_reuse_grace_secs: u64,
+    /// Whether to take the client address from `X-Forwarded-For` (behind a load balancer that
+    /// sets it) for sign-in rate limits. Default `false`: the peer address.
+    pub trust_forwarded_for: bool,
 }
 
 /// How logs are written.
@@ -73,6 +82,8 @@ struct Defaults {
     connect_timeout_secs: u64,
     shutdown_timeout_secs: u64,
     migrate_on_start: bool,
+    trust_forwarded_for: bool,
+    refresh_reuse_grace_secs: u64,
 }
 
 impl Default for Defaults {
@@ -90,6 +101,8 @@ impl Default for Defaults {
             connect_timeout_secs: 5,
             shutdown_timeout_secs: 30,
             migrate_on_start: true,
+            trust_forwarded_for: false,
+            refresh_reuse_grace_secs: 10,
         }
     }
 }
@@ -200,6 +213,25 @@ impl Settings {
                 });
             }
         }
+        if let Some(secret) = &self.auth_secret {
+            if let Err(reason) =
+                domain::services::auth::AuthConfig::new(secret.expose_secret().as_bytes())
+            {
+                return Err(ConfigError::Invalid {
+                    variable: "MIXPILOT_AUTH_SECRET",
+                    reason,
+                });
+            }
+        } else if self
+            .database_url
+            .as_ref()
+            .is_some_and(|u| !u.expose_secret().starts_with("sqlite:"))
+        {
+            return Err(ConfigError::Invalid {
+                variable: "MIXPILOT_AUTH_SECRET",
+                reason: "required with an external database, and the same on every replica: at least 32 random bytes, for example from `openssl rand -base64 48`".into(),
+            });
+        }
         if self.worker_concurrency == 0 {
             return Err(ConfigError::Invalid {
                 variable: "MIXPILOT_WORKER_CONCURRENCY",
@@ -266,6 +298,30 @@ impl Settings {
         self.in_process_workers.unwrap_or(self.redis_url.is_none())
     }
 
+    /// The session keys: from `MIXPILOT_AUTH_SECRET`, or (embedded default) from
+    /// `data_dir/auth.key`, generated on first start and readable by this user only.
+    pub fn auth_config(&self) -> anyhow::Result<domain::services::auth::AuthConfig> {
+        use anyhow::Context as _;
+        let secret: Vec<u8> = match &self.auth_secret {
+            Some(secret) => secret.expose_secret().as_bytes().to_vec(),
+            None => {
+                let path = self.data_dir.join("auth.key");
+                if !path.exists() {
+                    let key = domain::services::auth::generate_secret();
+                    write_private(&path, key.as_bytes()).with_context(|| {
+                        format!("MIXPILOT_DATA_DIR: cannot write {}", path.display())
+                    })?;
+                }
+                std::fs::read(&path)
+                    .with_context(|| format!("MIXPILOT_DATA_DIR: cannot read {}", path.display()))?
+            }
+        };
+        let mut config = domain::services::auth::AuthConfig::new(&secret)
+            .map_err(|reason| anyhow::anyhow!("MIXPILOT_AUTH_SECRET: {reason}"))?;
+        config.refresh_reuse_grace = Duration::from_secs(self.refresh_reuse_grace_secs);
+        Ok(config)
+    }
+
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_secs(self.connect_timeout_secs)
     }
@@ -273,6 +329,19 @@ impl Settings {
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
     }
+}
+
+/// Writes a new file that only its owner can read.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents)
 }
 
 /// A URL with its password replaced by `***`, for messages and logs.

@@ -36,7 +36,11 @@ impl ResponseError for ApiError {
                 None => tracing::error!(code = ?self.0.code, error = %self.0, "request failed"),
             }
         }
-        HttpResponse::build(status).json(self.0.body())
+        let mut res = HttpResponse::build(status);
+        if let Some(after) = self.0.retry_after {
+            res.insert_header(("Retry-After", after.as_secs().max(1).to_string()));
+        }
+        res.json(self.0.body())
     }
 }
 

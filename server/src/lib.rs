@@ -4,6 +4,8 @@
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod extractors;
+pub mod ratelimit;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -19,12 +19,19 @@ use worker::{JobContext, Queue, Workers};
 
 use crate::config::{Settings, redact_url};
 use crate::error::api_not_found;
+use crate::extractors::{ClientAddressPolicy, authenticate};
+use crate::ratelimit::{LocalLimiter, RedisLimiter};
 use crate::routes;
+use domain::ratelimit::RateLimiter;
+use domain::services::auth::AuthConfig;
+use secrecy::ExposeSecret as _;
 
 /// The database and the queue, opened, migrated and checked.
 pub struct Backends {
     pub db: Db,
     pub queue: Queue,
+    pub auth: Arc<AuthConfig>,
+    pub limiter: Arc<dyn RateLimiter>,
 }
 
 impl Backends {
@@ -48,13 +55,38 @@ impl Backends {
                     format!("MIXPILOT_DATA_DIR: cannot open the queue at {url}")
                 }
             })?;
-        Ok(Self { db, queue })
+        let auth = Arc::new(settings.auth_config()?);
+        let limiter: Arc<dyn RateLimiter> = match &settings.redis_url {
+            Some(url) => Arc::new(
+                RedisLimiter::connect(
+                    url.expose_secret(),
+                    &settings.queue_namespace,
+                    settings.connect_timeout(),
+                )
+                .await
+                .with_context(|| {
+                    format!(
+                        "MIXPILOT_REDIS_URL: cannot use {} for rate limits",
+                        redact_url(url.expose_secret())
+                    )
+                })?,
+            ),
+            None => Arc::new(LocalLimiter::default()),
+        };
+        Ok(Self {
+            db,
+            queue,
+            auth,
+            limiter,
+        })
     }
 
     pub fn services(&self) -> Services {
         Services {
             db: self.db.clone(),
             queue: Arc::new(self.queue.clone()),
+            auth: self.auth.clone(),
+            limiter: self.limiter.clone(),
         }
     }
 
@@ -134,6 +166,9 @@ impl Application {
         // Install the recorder before the first request is counted.
         crate::telemetry::prometheus();
 
+        let address_policy = ClientAddressPolicy {
+            trust_forwarded_for: settings.trust_forwarded_for,
+        };
         let server = HttpServer::new(move || {
             let context_services = services.clone();
             let fallback_services = services.clone();
@@ -142,6 +177,8 @@ impl Application {
             App::new()
                 .app_data(web::Data::new(services.clone()))
                 .app_data(web::Data::new(leptos_options.clone()))
+                .app_data(web::Data::new(address_policy))
+                .wrap(actix_web::middleware::from_fn(authenticate))
                 .wrap_fn(|req, srv| {
                     let started = Instant::now();
                     let method = req.method().to_string();
@@ -165,6 +202,29 @@ impl Application {
                 .service(routes::metrics::metrics)
                 .service(
                     web::scope("/api/v1")
+                        .service(routes::accounts::sign_up)
+                        .service(routes::accounts::refresh)
+                        .service(routes::accounts::sign_in)
+                        .service(routes::accounts::sign_out)
+                        .service(routes::accounts::change_password)
+                        .service(routes::accounts::me)
+                        .service(routes::accounts::accept_invitation)
+                        .service(routes::accounts::preview_invitation)
+                        .service(routes::workspaces::list)
+                        .service(routes::workspaces::get)
+                        .service(routes::workspaces::rename)
+                        .service(routes::workspaces::list_clients)
+                        .service(routes::workspaces::create_client)
+                        .service(routes::workspaces::list_members)
+                        .service(routes::workspaces::change_member)
+                        .service(routes::workspaces::remove_member)
+                        .service(routes::workspaces::list_invitations)
+                        .service(routes::workspaces::invite)
+                        .service(routes::workspaces::revoke_invitation)
+                        .service(routes::workspaces::list_api_keys)
+                        .service(routes::workspaces::create_api_key)
+                        .service(routes::workspaces::revoke_api_key)
+                        .service(routes::workspaces::audit_log)
                         .service(routes::diagnostics::start)
                         .service(routes::jobs::get)
                         .service(routes::openapi::openapi_json)

@@ -53,7 +53,8 @@ impl Backends {
     fn env(&self, cmd: &mut Command) {
         cmd.env("MIXPILOT_DATABASE_URL", &self.db_url)
             .env("MIXPILOT_REDIS_URL", redis_url())
-            .env("MIXPILOT_QUEUE_NAMESPACE", &self.namespace);
+            .env("MIXPILOT_QUEUE_NAMESPACE", &self.namespace)
+            .env("MIXPILOT_AUTH_SECRET", AUTH_SECRET);
     }
 
     async fn remove(self) {
@@ -148,23 +149,78 @@ fn mixpilot(args: &[&str]) -> Command {
     cmd.args(args)
         .env_remove("MIXPILOT_DATABASE_URL")
         .env_remove("MIXPILOT_REDIS_URL")
+        .env_remove("MIXPILOT_AUTH_SECRET")
         .env("MIXPILOT_LOG_LEVEL", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
 }
 
-async fn wait_for_job(client: &reqwest::Client, base: &str, id: &str) -> serde_json::Value {
+/// The session-signing secret of the PostgreSQL processes.
+const AUTH_SECRET: &str = "process-test-secret-at-least-32-bytes-long";
+
+/// Signs up a person with a brand workspace; returns their access token and the workspace.
+async fn sign_up(client: &reqwest::Client, base: &str) -> (String, String) {
+    let session: serde_json::Value = client
+        .post(format!("{base}/api/v1/users"))
+        .json(&serde_json::json!({
+            "email": "ana@example.com", "name": "Ana", "password": "correct horse battery",
+            "workspace_name": "Acme",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        session["access_token"].as_str().unwrap().to_owned(),
+        session["workspace"]["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Starts a diagnostic job in the workspace; returns the 202 body.
+async fn start_diagnostic(
+    client: &reqwest::Client,
+    base: &str,
+    (token, ws): &(String, String),
+) -> serde_json::Value {
+    let res = client
+        .post(format!("{base}/api/v1/workspaces/{ws}/diagnostics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    res.json().await.unwrap()
+}
+
+async fn get_job(
+    client: &reqwest::Client,
+    base: &str,
+    (token, ws): &(String, String),
+    id: &str,
+) -> serde_json::Value {
+    client
+        .get(format!("{base}/api/v1/workspaces/{ws}/jobs/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn wait_for_job(
+    client: &reqwest::Client,
+    base: &str,
+    who: &(String, String),
+    id: &str,
+) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let job: serde_json::Value = client
-            .get(format!("{base}/api/v1/jobs/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let job = get_job(client, base, who, id).await;
         if job["status"] == "succeeded" || job["status"] == "failed" {
             return job;
         }
@@ -188,32 +244,19 @@ async fn serve_and_a_separate_worker_process_run_a_job_on_postgres_and_redis() {
 
     let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
-    let accepted: serde_json::Value = client
-        .post(format!("{base}/api/v1/diagnostics"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let who = sign_up(&client, &base).await;
+    let accepted = start_diagnostic(&client, &base, &who).await;
     let id = accepted["job_id"].as_str().unwrap().to_owned();
 
     // `serve` runs no workers on Redis: the job waits until a worker process starts.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let queued: serde_json::Value = client
-        .get(format!("{base}/api/v1/jobs/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let queued = get_job(&client, &base, &who, &id).await;
     assert_eq!(queued["status"], "queued");
 
     let mut worker_cmd = mixpilot(&["worker"]);
     backends.env(&mut worker_cmd);
     let worker = Proc(worker_cmd.spawn().unwrap());
-    let job = wait_for_job(&client, &base, &id).await;
+    let job = wait_for_job(&client, &base, &who, &id).await;
     assert_eq!(job["status"], "succeeded", "{job}");
     let ran_on = job["result"]["worker"].as_str().unwrap();
     assert!(
@@ -254,15 +297,9 @@ async fn the_embedded_default_serves_and_stops_cleanly_on_sigterm() {
             .status(),
         200
     );
-    let accepted: serde_json::Value = client
-        .post(format!("{base}/api/v1/diagnostics"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let job = wait_for_job(&client, &base, accepted["job_id"].as_str().unwrap()).await;
+    let who = sign_up(&client, &base).await;
+    let accepted = start_diagnostic(&client, &base, &who).await;
+    let job = wait_for_job(&client, &base, &who, accepted["job_id"].as_str().unwrap()).await;
     assert_eq!(
         job["result"]["worker"]
             .as_str()
@@ -285,6 +322,7 @@ fn an_unreachable_database_fails_fast_and_names_the_variable() {
             "MIXPILOT_DATABASE_URL",
             "postgres://mixpilot:hunter2@127.0.0.1:1/nowhere",
         )
+        .env("MIXPILOT_AUTH_SECRET", AUTH_SECRET)
         .env("MIXPILOT_CONNECT_TIMEOUT_SECS", "3")
         .output()
         .unwrap();
@@ -316,6 +354,34 @@ fn an_invalid_setting_stops_start_up_with_exit_status_2() {
         assert!(stderr.contains(var), "{var}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+#[test]
+fn postgres_without_a_session_key_stops_start_up_and_says_how_to_make_one() {
+    let out = mixpilot(&["serve"])
+        .env(
+            "MIXPILOT_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/test",
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("MIXPILOT_AUTH_SECRET") && stderr.contains("openssl rand"),
+        "{stderr}"
+    );
+    let out = mixpilot(&["serve"])
+        .env(
+            "MIXPILOT_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/test",
+        )
+        .env("MIXPILOT_AUTH_SECRET", "too short")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("at least 32 bytes (got 9)"), "{stderr}");
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! Request and response types of the JSON API and the server functions. They carry no
 //! `tenant_id`: the tenant comes from the authenticated scope, never from the client.
 
+pub mod accounts;
 pub mod jobs;
 pub mod system;
+pub mod workspaces;

@@ -1,4 +1,10 @@
 //! sea-orm entities. Private to `domain`: other crates go through services.
 
+pub(crate) mod api_keys;
+pub(crate) mod audit_log;
+pub(crate) mod invitations;
 pub(crate) mod job_runs;
+pub(crate) mod memberships;
+pub(crate) mod refresh_tokens;
 pub(crate) mod tenants;
+pub(crate) mod users;

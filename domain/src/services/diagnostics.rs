@@ -4,18 +4,33 @@ use std::time::Instant;
 
 use chrono::Utc;
 
+use crate::authz::Permission;
 use crate::db::Db;
 use crate::dto::jobs::{DiagnosticReport, JobKind, JobView};
 use crate::error::AppError;
 use crate::jobs::{Job, RunDiagnostic};
 use crate::queue::JobQueue;
+use crate::scope::TenantScope;
+use crate::services::audit::{self, Change};
 use crate::services::jobs;
 
-/// Records a diagnostic job run and puts it on the queue. If the queue refuses it, the run is
-/// marked failed (so nothing is left half-written) and the caller gets `unavailable`.
-#[tracing::instrument(skip_all)]
-pub async fn start(db: &Db, queue: &dyn JobQueue) -> Result<JobView, AppError> {
-    let job = jobs::create(db, JobKind::Diagnostic).await?;
+/// Records a diagnostic job run of the workspace and puts it on the queue. If the queue refuses
+/// it, the run is marked failed (so nothing is left half-written) and the caller gets
+/// `unavailable`.
+#[tracing::instrument(skip_all, fields(tenant_id = %scope.tenant_id()))]
+pub async fn start(
+    db: &Db,
+    queue: &dyn JobQueue,
+    scope: &TenantScope,
+) -> Result<JobView, AppError> {
+    scope.require(Permission::RunJobs)?;
+    let job = jobs::create(db, scope, JobKind::Diagnostic).await?;
+    let change = Change::new("job.started", "job", job.id)
+        .after(serde_json::json!({ "kind": JobKind::Diagnostic.as_str() }));
+    if let Err(e) = audit::record(db.conn(), scope, change).await {
+        jobs::fail(db, job.id, "the audit entry could not be recorded").await?;
+        return Err(e);
+    }
     let payload = Job::RunDiagnostic(RunDiagnostic {
         job_id: job.id,
         enqueued_at: Utc::now(),

@@ -12,18 +12,19 @@ use crate::dto::jobs::{JobKind, JobStatus, JobView};
 use crate::entities::job_runs;
 use crate::error::AppError;
 use crate::ids::JobId;
+use crate::scope::TenantScope;
 
 fn now() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
 }
 
-/// Records a new job run in the `queued` state.
-#[tracing::instrument(skip_all, fields(kind = kind.as_str()))]
-pub async fn create(db: &Db, kind: JobKind) -> Result<JobView, AppError> {
+/// Records a new job run of the workspace in the `queued` state.
+#[tracing::instrument(skip_all, fields(tenant_id = %scope.tenant_id(), kind = kind.as_str()))]
+pub async fn create(db: &Db, scope: &TenantScope, kind: JobKind) -> Result<JobView, AppError> {
     let id = JobId::new();
     let model = job_runs::ActiveModel {
         id: Set(id.as_uuid()),
-        tenant_id: Set(None),
+        tenant_id: Set(Some(scope.tenant_id().as_uuid())),
         kind: Set(kind.as_str().to_owned()),
         status: Set(JobStatus::Queued.as_str().to_owned()),
         progress: Set(0),
@@ -41,10 +42,12 @@ pub async fn create(db: &Db, kind: JobKind) -> Result<JobView, AppError> {
     view(model)
 }
 
-/// Reads one job run.
-#[tracing::instrument(skip_all, fields(job_id = %id))]
-pub async fn get(db: &Db, id: JobId) -> Result<JobView, AppError> {
+/// Reads one of the workspace's job runs.
+#[tracing::instrument(skip_all, fields(tenant_id = %scope.tenant_id(), job_id = %id))]
+pub async fn get(db: &Db, scope: &TenantScope, id: JobId) -> Result<JobView, AppError> {
+    scope.require(crate::authz::Permission::View)?;
     let model = job_runs::Entity::find_by_id(id.as_uuid())
+        .filter(job_runs::Column::TenantId.eq(scope.tenant_id().as_uuid()))
         .one(db.conn())
         .await
         .context("reading a job run")

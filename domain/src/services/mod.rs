@@ -1,24 +1,38 @@
 //! Services: the one code path that REST handlers, server functions and jobs all call.
 //!
-//! Each function takes the database (and, once accounts land, the tenant scope) first, does one
-//! thing, and returns a view or an [`AppError`](crate::AppError).
+//! Each function that touches a workspace's data takes `&TenantScope` first (after the
+//! [`Services`] or database handle), checks the permission it needs, does one thing, and returns
+//! a view or an [`AppError`](crate::AppError). Every mutation writes its audit entry in the same
+//! transaction.
 
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
 pub mod diagnostics;
+pub mod invitations;
 pub mod jobs;
+pub mod members;
+pub mod sessions;
 pub mod system;
 pub mod tenants;
+pub mod workspaces;
 
 use std::sync::Arc;
 
 use crate::db::Db;
+use crate::error::AppError;
 use crate::queue::JobQueue;
+use crate::ratelimit::RateLimiter;
+use crate::services::auth::AuthConfig;
 
 /// What every entry point (REST handler, server function, job) needs to call a service: the
-/// database and the queue. Cheap to clone.
+/// database, the queue, the session keys and the rate limiter. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
     pub db: Db,
     pub queue: Arc<dyn JobQueue>,
+    pub auth: Arc<AuthConfig>,
+    pub limiter: Arc<dyn RateLimiter>,
 }
 
 impl std::fmt::Debug for Services {
@@ -26,6 +40,26 @@ impl std::fmt::Debug for Services {
         f.debug_struct("Services")
             .field("db", &self.db.kind())
             .field("queue", &self.queue.kind())
-            .finish()
+            .finish_non_exhaustive()
     }
+}
+
+/// Context for database errors: `.ctx("reading members")?` turns a `DbErr` into an internal
+/// error whose cause names what was being done.
+pub(crate) trait DbContext<T> {
+    fn ctx(self, what: &'static str) -> Result<T, AppError>;
+}
+
+impl<T> DbContext<T> for Result<T, sea_orm::DbErr> {
+    fn ctx(self, what: &'static str) -> Result<T, AppError> {
+        self.map_err(|e| AppError::internal(anyhow::Error::new(e).context(what)))
+    }
+}
+
+pub(crate) fn now() -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::Utc::now().fixed_offset()
+}
+
+pub(crate) fn utc(t: chrono::DateTime<chrono::FixedOffset>) -> chrono::DateTime<chrono::Utc> {
+    t.with_timezone(&chrono::Utc)
 }

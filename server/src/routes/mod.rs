@@ -1,7 +1,9 @@
 //! HTTP handlers. Each one extracts, parses, calls one service and maps the result.
 
+pub mod accounts;
 pub mod diagnostics;
 pub mod health;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod workspaces;

@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, get};
 use utoipa::OpenApi;
 
-use crate::routes::{diagnostics, health, jobs};
+use crate::routes::{accounts, diagnostics, health, jobs, workspaces};
 
 /// The API's OpenAPI description.
 #[derive(OpenApi)]
@@ -15,13 +15,50 @@ use crate::routes::{diagnostics, health, jobs};
         description = "Budget allocation for marketing teams and agencies. Errors are \
             `{\"code\": \"snake_case\", \"message\": \"...\"}` with the matching status."
     ),
-    paths(health::healthz, health::readyz, diagnostics::start, jobs::get),
+    paths(
+        health::healthz, health::readyz,
+        accounts::sign_up, accounts::sign_in, accounts::refresh, accounts::sign_out, accounts::me,
+        accounts::change_password, accounts::preview_invitation, accounts::accept_invitation,
+        workspaces::list, workspaces::get, workspaces::rename, workspaces::list_clients,
+        workspaces::create_client, workspaces::list_members, workspaces::change_member,
+        workspaces::remove_member, workspaces::list_invitations, workspaces::invite,
+        workspaces::revoke_invitation, workspaces::list_api_keys, workspaces::create_api_key,
+        workspaces::revoke_api_key, workspaces::audit_log,
+        diagnostics::start, jobs::get
+    ),
+    modifiers(&Security),
     tags(
+        (name = "accounts", description = "Sign-up, sessions and invitation links"),
+        (name = "workspaces", description = "Workspaces and an agency's clients"),
+        (name = "members", description = "Members, roles and invitations"),
+        (name = "api keys", description = "A workspace's API keys"),
+        (name = "audit", description = "Who changed what"),
         (name = "operations", description = "Liveness and readiness"),
         (name = "jobs", description = "Background jobs and their progress")
     )
 )]
 pub struct ApiDoc;
+
+/// Bearer authentication: a session's access token or an API key.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An access token from `POST /api/v1/sessions`, or an API key (`mpk_...`)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 #[get("/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {

@@ -66,6 +66,8 @@ async fn readyz_is_503_and_names_the_queue_when_the_queue_is_gone() {
     let services = domain::services::Services {
         db: app.services.db.clone(),
         queue: std::sync::Arc::new(queue),
+        auth: app.services.auth.clone(),
+        limiter: app.services.limiter.clone(),
     };
     let readiness = domain::services::system::readiness(&services).await;
     assert!(!readiness.ready);

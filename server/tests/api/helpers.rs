@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
+use domain::dto::accounts::SessionView;
 use domain::dto::jobs::{JobAccepted, JobView};
+use domain::dto::workspaces::{InvitationView, WorkspaceKind, WorkspaceView};
+use domain::ids::TenantId;
 use domain::services::Services;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
@@ -185,8 +188,14 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
         connect_timeout_secs: 5,
         shutdown_timeout_secs: 5,
         migrate_on_start: true,
+        auth_secret: None,
+        trust_forwarded_for: false,
+        refresh_reuse_grace_secs: 0,
     }
 }
+
+/// The session-signing secret of production-mode test apps; tests use it to forge tokens.
+pub const TEST_AUTH_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long!!";
 
 pub struct TestApp {
     pub address: String,
@@ -212,6 +221,7 @@ pub async fn spawn_app(mode: Mode) -> TestApp {
             settings.database_url = Some(SecretString::from(db.url.clone()));
             settings.redis_url = Some(SecretString::from(redis_url()));
             settings.queue_namespace = ns.clone();
+            settings.auth_secret = Some(SecretString::from(TEST_AUTH_SECRET));
             (Some(db.name), Some(ns))
         }
     };
@@ -262,30 +272,170 @@ impl TestApp {
             .expect("request sent")
     }
 
-    pub async fn start_diagnostic(&self) -> reqwest::Response {
-        self.client
-            .post(format!("{}/api/v1/diagnostics", self.address))
-            .send()
-            .await
-            .expect("request sent")
+    /// A request to `path` as `session` (bearer token), or anonymous with `None`.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: Option<&Session>,
+    ) -> reqwest::RequestBuilder {
+        let req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        match session {
+            Some(s) => req.bearer_auth(&s.access_token),
+            None => req,
+        }
     }
 
-    pub async fn get_job(&self, id: &str) -> reqwest::Response {
-        self.get(&format!("/api/v1/jobs/{id}")).await
+    /// Signs up `email` with a first workspace of `kind` named `workspace`.
+    pub async fn sign_up(&self, email: &str, workspace: &str, kind: WorkspaceKind) -> Session {
+        let res = self
+            .request(reqwest::Method::POST, "/api/v1/users", None)
+            .json(&serde_json::json!({
+                "email": email, "name": email.split('@').next().unwrap(), "password": PASSWORD,
+                "workspace_name": workspace, "workspace_kind": kind,
+            }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(res.status(), StatusCode::CREATED, "sign-up of {email}");
+        res.json().await.expect("a SessionView")
+    }
+
+    /// Signs up a new person through an invitation link.
+    pub async fn sign_up_invited(&self, email: &str, link: &str) -> Session {
+        let token = link.rsplit('/').next().unwrap();
+        let res = self
+            .request(reqwest::Method::POST, "/api/v1/users", None)
+            .json(&serde_json::json!({
+                "email": email, "name": "Invitee", "password": PASSWORD, "invitation": token,
+            }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "invited sign-up of {email}"
+        );
+        res.json().await.expect("a SessionView")
+    }
+
+    /// `inviter` invites `email` to `workspace` with `role`; the invitee signs up through the link.
+    pub async fn add_member(
+        &self,
+        inviter: &Session,
+        workspace: TenantId,
+        email: &str,
+        role: &str,
+    ) -> Session {
+        let invitation = self.invite(inviter, workspace, email, role).await;
+        self.sign_up_invited(email, invitation.link.as_deref().unwrap())
+            .await
+    }
+
+    pub async fn invite(
+        &self,
+        inviter: &Session,
+        workspace: TenantId,
+        email: &str,
+        role: &str,
+    ) -> InvitationView {
+        let res = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/api/v1/workspaces/{workspace}/invitations"),
+                Some(inviter),
+            )
+            .json(&serde_json::json!({ "email": email, "role": role }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(res.status(), StatusCode::CREATED, "invitation of {email}");
+        res.json().await.expect("an InvitationView")
+    }
+
+    /// Creates a client workspace of `agency`.
+    pub async fn create_client(
+        &self,
+        session: &Session,
+        agency: TenantId,
+        name: &str,
+    ) -> WorkspaceView {
+        let res = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/api/v1/workspaces/{agency}/clients"),
+                Some(session),
+            )
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(res.status(), StatusCode::CREATED, "client {name}");
+        res.json().await.expect("a WorkspaceView")
+    }
+
+    /// A signed-up owner and their brand workspace, with a unique email.
+    pub async fn owner(&self, label: &str) -> (Session, TenantId) {
+        let email = format!("{label}-{}@example.com", Uuid::new_v4().simple());
+        let session = self
+            .sign_up(&email, &format!("{label} workspace"), WorkspaceKind::Brand)
+            .await;
+        let ws = session.workspace.as_ref().unwrap().id;
+        (session, ws)
+    }
+
+    pub async fn start_diagnostic(
+        &self,
+        session: &Session,
+        workspace: TenantId,
+    ) -> reqwest::Response {
+        self.request(
+            reqwest::Method::POST,
+            &format!("/api/v1/workspaces/{workspace}/diagnostics"),
+            Some(session),
+        )
+        .send()
+        .await
+        .expect("request sent")
+    }
+
+    pub async fn get_job(
+        &self,
+        session: &Session,
+        workspace: TenantId,
+        id: &str,
+    ) -> reqwest::Response {
+        self.request(
+            reqwest::Method::GET,
+            &format!("/api/v1/workspaces/{workspace}/jobs/{id}"),
+            Some(session),
+        )
+        .send()
+        .await
+        .expect("request sent")
     }
 
     /// Starts a diagnostic job and returns the 202 body.
-    pub async fn accepted_diagnostic(&self) -> JobAccepted {
-        let res = self.start_diagnostic().await;
+    pub async fn accepted_diagnostic(&self, session: &Session, workspace: TenantId) -> JobAccepted {
+        let res = self.start_diagnostic(session, workspace).await;
         assert_eq!(res.status(), StatusCode::ACCEPTED);
         res.json().await.expect("a JobAccepted body")
     }
 
     /// Polls a job until it finishes, failing the test after `within`.
-    pub async fn wait_for_job(&self, id: &str, within: Duration) -> JobView {
+    pub async fn wait_for_job(
+        &self,
+        session: &Session,
+        workspace: TenantId,
+        id: &str,
+        within: Duration,
+    ) -> JobView {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            let res = self.get_job(id).await;
+            let res = self.get_job(session, workspace, id).await;
             assert_eq!(res.status(), StatusCode::OK);
             let job: JobView = res.json().await.expect("a JobView body");
             if job.status.is_finished() {
@@ -300,3 +450,9 @@ impl TestApp {
         }
     }
 }
+
+/// The password every test account uses.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A session as `POST /api/v1/users` and `POST /api/v1/sessions` return it.
+pub type Session = SessionView;

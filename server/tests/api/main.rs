@@ -5,8 +5,11 @@
 
 mod helpers;
 
+mod accounts;
+mod authz;
 mod health;
 mod jobs;
 mod metrics;
 mod openapi;
 mod pages;
+mod tenancy;

@@ -10,10 +10,12 @@ both_modes! {
         assert_eq!(res.status(), StatusCode::OK);
         let doc: serde_json::Value = res.json().await.unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
-        assert!(doc["paths"]["/api/v1/diagnostics"]["post"]["responses"]["202"].is_object(), "{doc}");
-        assert!(doc["paths"]["/api/v1/jobs/{id}"]["get"]["responses"]["404"].is_object(), "{doc}");
+        assert!(doc["paths"]["/api/v1/workspaces/{workspace_id}/diagnostics"]["post"]["responses"]["202"].is_object(), "{doc}");
+        assert!(doc["paths"]["/api/v1/workspaces/{workspace_id}/jobs/{id}"]["get"]["responses"]["404"].is_object(), "{doc}");
+        assert!(doc["paths"]["/api/v1/sessions"]["post"]["responses"]["429"].is_object(), "{doc}");
+        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer", "{doc}");
         let schemas = &doc["components"]["schemas"];
-        for name in ["JobView", "JobAccepted", "ApiErrorBody", "Readiness", "ErrorCode", "JobStatus"] {
+        for name in ["JobView", "JobAccepted", "ApiErrorBody", "Readiness", "ErrorCode", "JobStatus", "SessionView", "WorkspaceView", "Role", "AuditPage"] {
             assert!(schemas[name].is_object(), "missing schema {name}: {doc}");
         }
         let statuses: Vec<&str> =
@@ -27,7 +29,10 @@ both_modes! {
         let paths = doc["paths"].as_object().unwrap();
         assert!(paths.len() >= 4);
         for (path, operations) in paths {
-            let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+            let mut concrete = path.clone();
+            for param in ["{id}", "{workspace_id}", "{user_id}", "{invitation_id}", "{key_id}", "{token}"] {
+                concrete = concrete.replace(param, &uuid::Uuid::new_v4().to_string());
+            }
             for method in operations.as_object().unwrap().keys() {
                 let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let res = app.client.request(method.clone(), format!("{}{concrete}", app.address)).send().await.unwrap();

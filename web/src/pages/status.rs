@@ -17,6 +17,7 @@ const POLL_EVERY: Duration = Duration::from_millis(400);
 #[component]
 pub fn Status() -> impl IntoView {
     let ready = Resource::new(|| (), |()| get_readiness());
+    let me = Resource::new(|| (), |()| crate::api::accounts::me());
     view! {
         <Title text="System status" />
         <h1>"System status"</h1>
@@ -31,7 +32,21 @@ pub fn Status() -> impl IntoView {
                 })}
             </Suspense>
         </section>
-        <DiagnosticRunner />
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => match me.workspaces.first() {
+                        Some(ws) => view! { <DiagnosticRunner workspace=ws.id /> }.into_any(),
+                        None => view! { <p>"Join a workspace to run a diagnostic."</p> }.into_any(),
+                    },
+                    _ => view! {
+                        <p data-testid="diagnostic-sign-in">
+                            <a href="/sign-in">"Sign in"</a>" to run a diagnostic through the queue."
+                        </p>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -65,9 +80,9 @@ fn DependencyTable(readiness: domain::dto::system::Readiness) -> impl IntoView {
 
 /// Starts a diagnostic job and follows it until it finishes.
 #[component]
-fn DiagnosticRunner() -> impl IntoView {
-    let start = Action::new(|_: &()| start_diagnostic());
-    let poll = Action::new(|id: &JobId| get_job(*id));
+fn DiagnosticRunner(workspace: domain::ids::TenantId) -> impl IntoView {
+    let start = Action::new(move |_: &()| start_diagnostic(workspace));
+    let poll = Action::new(move |id: &JobId| get_job(workspace, *id));
     let job = RwSignal::new(None::<JobView>);
     let error = RwSignal::new(None::<String>);
 
