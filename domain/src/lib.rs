@@ -17,6 +17,8 @@ pub mod db;
 #[cfg(feature = "server")]
 mod entities;
 #[cfg(feature = "server")]
+pub mod mail;
+#[cfg(feature = "server")]
 pub mod queue;
 #[cfg(feature = "server")]
 pub mod ratelimit;

@@ -51,6 +51,14 @@ pub struct Settings {
     /// The key that signs session tokens: at least 32 bytes, the same on every replica. Required
     /// with an external database; the embedded default generates one into `data_dir/auth.key`.
     pub auth_secret: Option<SecretString>,
+    /// The SMTP server for invitation emails: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`
+    /// or `smtps://user:pass@host:465`. Default: none; admins copy invitation links instead.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of emails. Default `Mixpilot <mixpilot@localhost>`.
+    pub mail_from: String,
+    /// The address people reach Mixpilot at, for links in emails, for example
+    /// `https://mixpilot.example.com`. Default: the listening address.
+    pub public_url: Option<String>,
     /// How long after its first use a refresh token may be presented again without ending its
     /// session (two tabs refreshing at once), in seconds. Default `10`.
     pub refresh_reuse_grace_secs: u64,
@@ -84,6 +92,7 @@ struct Defaults {
     migrate_on_start: bool,
     trust_forwarded_for: bool,
     refresh_reuse_grace_secs: u64,
+    mail_from: &'static str,
 }
 
 impl Default for Defaults {
@@ -103,6 +112,7 @@ impl Default for Defaults {
             migrate_on_start: true,
             trust_forwarded_for: false,
             refresh_reuse_grace_secs: 10,
+            mail_from: "Mixpilot <mixpilot@localhost>",
         }
     }
 }
@@ -231,6 +241,26 @@ impl Settings {
                 variable: "MIXPILOT_AUTH_SECRET",
                 reason: "required with an external database, and the same on every replica: at least 32 random bytes, for example from `openssl rand -base64 48`".into(),
             });
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                variable: "MIXPILOT_PUBLIC_URL",
+                reason: format!("`{url}` is not an http:// or https:// URL"),
+            });
+        }
+        if let Some(url) = &self.smtp_url {
+            let url = url.expose_secret();
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError::Invalid {
+                    variable: "MIXPILOT_SMTP_URL",
+                    reason: format!(
+                        "`{}` is not an SMTP URL (expected smtp://host:port or smtps://user:pass@host)",
+                        redact_url(url)
+                    ),
+                });
+            }
         }
         if self.worker_concurrency == 0 {
             return Err(ConfigError::Invalid {

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod extractors;
+pub mod mail;
 pub mod ratelimit;
 pub mod routes;
 pub mod startup;

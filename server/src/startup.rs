@@ -20,8 +20,10 @@ use worker::{JobContext, Queue, Workers};
 use crate::config::{Settings, redact_url};
 use crate::error::api_not_found;
 use crate::extractors::{ClientAddressPolicy, authenticate};
+use crate::mail::SmtpMailer;
 use crate::ratelimit::{LocalLimiter, RedisLimiter};
 use crate::routes;
+use domain::mail::Mailer;
 use domain::ratelimit::RateLimiter;
 use domain::services::auth::AuthConfig;
 use secrecy::ExposeSecret as _;
@@ -32,6 +34,7 @@ pub struct Backends {
     pub queue: Queue,
     pub auth: Arc<AuthConfig>,
     pub limiter: Arc<dyn RateLimiter>,
+    pub mailer: Option<Arc<dyn Mailer>>,
 }
 
 impl Backends {
@@ -73,11 +76,29 @@ impl Backends {
             ),
             None => Arc::new(LocalLimiter::default()),
         };
+        let mailer: Option<Arc<dyn Mailer>> = match &settings.smtp_url {
+            Some(url) => {
+                let public_url = settings
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}:{}", settings.host, settings.port));
+                let mailer = SmtpMailer::new(url.expose_secret(), &settings.mail_from, public_url)
+                    .with_context(|| {
+                        format!(
+                            "MIXPILOT_SMTP_URL: cannot use {}",
+                            redact_url(url.expose_secret())
+                        )
+                    })?;
+                Some(Arc::new(mailer))
+            }
+            None => None,
+        };
         Ok(Self {
             db,
             queue,
             auth,
             limiter,
+            mailer,
         })
     }
 
@@ -87,6 +108,7 @@ impl Backends {
             queue: Arc::new(self.queue.clone()),
             auth: self.auth.clone(),
             limiter: self.limiter.clone(),
+            mailer: self.mailer.clone(),
         }
     }
 

@@ -116,11 +116,66 @@ pub async fn create(
         .after(serde_json::json!({ "email": email, "role": role.as_str(), "expires_at": utc(model.expires_at) })))
         .await?;
     txn.commit().await.ctx("committing an invitation")?;
-    view(
-        &model,
-        inviter_email.clone(),
-        Some(format!("/invitations/{token}")),
-    )
+    let link = format!("/invitations/{token}");
+    let mut invitation = view(&model, inviter_email.clone(), Some(link.clone()))?;
+    if let Some(mailer) = &services.mailer {
+        let workspace = workspace_name(services, scope).await?;
+        invitation.emailed = send(
+            mailer.as_ref(),
+            &invitation,
+            inviter_email,
+            &workspace,
+            &link,
+        )
+        .await;
+    }
+    Ok(invitation)
+}
+
+async fn workspace_name(services: &Services, scope: &TenantScope) -> Result<String, AppError> {
+    Ok(tenants::Entity::find_by_id(scope.tenant_id().as_uuid())
+        .one(services.db.conn())
+        .await
+        .ctx("reading a workspace")?
+        .map(|t| t.name)
+        .unwrap_or_default())
+}
+
+/// Emails the invitation. A failure does not undo it: the admin still has the link to copy, and
+/// the answer says it was not emailed.
+async fn send(
+    mailer: &dyn crate::mail::Mailer,
+    invitation: &InvitationView,
+    inviter: &str,
+    workspace: &str,
+    link: &str,
+) -> bool {
+    let url = format!("{}{link}", mailer.public_url().trim_end_matches('/'));
+    let email = crate::mail::Email {
+        to: invitation.email.clone(),
+        subject: format!("{inviter} invited you to {workspace} on Mixpilot"),
+        text: format!(
+            "{inviter} invited you to join {workspace} on Mixpilot as {role}.\n\n\
+             Accept the invitation: {url}\n\n\
+             The link works once, until {expires} UTC.\n",
+            role = invitation.role.label().to_lowercase(),
+            expires = invitation.expires_at.format("%Y-%m-%d %H:%M"),
+        ),
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(15), mailer.send(email)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "the invitation email was not sent"
+            );
+            false
+        }
+        Err(_) => {
+            tracing::warn!("the invitation email timed out");
+            false
+        }
+    }
 }
 
 /// The workspace's invitations, newest first.

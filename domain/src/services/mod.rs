@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use crate::db::Db;
 use crate::error::AppError;
+use crate::mail::Mailer;
 use crate::queue::JobQueue;
 use crate::ratelimit::RateLimiter;
 use crate::services::auth::AuthConfig;
@@ -33,6 +34,8 @@ pub struct Services {
     pub queue: Arc<dyn JobQueue>,
     pub auth: Arc<AuthConfig>,
     pub limiter: Arc<dyn RateLimiter>,
+    /// Outgoing email, when SMTP is configured.
+    pub mailer: Option<Arc<dyn Mailer>>,
 }
 
 impl std::fmt::Debug for Services {

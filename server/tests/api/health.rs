@@ -68,6 +68,7 @@ async fn readyz_is_503_and_names_the_queue_when_the_queue_is_gone() {
         queue: std::sync::Arc::new(queue),
         auth: app.services.auth.clone(),
         limiter: app.services.limiter.clone(),
+        mailer: None,
     };
     let readiness = domain::services::system::readiness(&services).await;
     assert!(!readiness.ready);

@@ -191,6 +191,9 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
         auth_secret: None,
         trust_forwarded_for: false,
         refresh_reuse_grace_secs: 0,
+        smtp_url: None,
+        mail_from: "Mixpilot <mixpilot@localhost>".into(),
+        public_url: None,
     }
 }
 
@@ -210,6 +213,11 @@ pub struct TestApp {
 
 /// Builds and starts the application for `mode`.
 pub async fn spawn_app(mode: Mode) -> TestApp {
+    spawn_app_with(mode, |_| {}).await
+}
+
+/// Builds and starts the application for `mode`, with settings changed by `configure`.
+pub async fn spawn_app_with(mode: Mode, configure: impl FnOnce(&mut Settings)) -> TestApp {
     server::telemetry::init_tracing(LogFormat::Pretty, "warn");
     let data_dir = tempfile::tempdir().expect("a temporary data directory");
     let mut settings = test_settings(data_dir.path());
@@ -225,6 +233,7 @@ pub async fn spawn_app(mode: Mode) -> TestApp {
             (Some(db.name), Some(ns))
         }
     };
+    configure(&mut settings);
     let app = Application::build(&settings)
         .await
         .expect("the application builds");

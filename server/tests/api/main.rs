@@ -12,4 +12,5 @@ mod jobs;
 mod metrics;
 mod openapi;
 mod pages;
+mod smtp;
 mod tenancy;

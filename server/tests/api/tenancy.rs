@@ -12,7 +12,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::both_modes;
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::helpers::{Mode, PASSWORD, spawn_app, spawn_app_with};
+use crate::smtp::FakeSmtp;
 
 both_modes! {
     async fn agency_members_reach_every_client_and_client_members_reach_only_theirs(mode: Mode) {
@@ -201,4 +202,52 @@ both_modes! {
         let res = app.request(Method::GET, &format!("/api/v1/workspaces/{ws}/audit"), Some(&viewer)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_is_emailed_when_smtp_is_configured() {
+    let smtp = FakeSmtp::start().await;
+    let url = smtp.url.clone();
+    let app = spawn_app_with(Mode::Embedded, |s| {
+        s.smtp_url = Some(secrecy::SecretString::from(url));
+        s.mail_from = "Mixpilot <noreply@mixpilot.example>".into();
+        s.public_url = Some("https://mixpilot.example".into());
+    })
+    .await;
+    let (owner, ws) = app.owner("acme").await;
+    let invitation = app.invite(&owner, ws, "viewer@example.com", "viewer").await;
+    assert!(invitation.emailed);
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1);
+    let message = &messages[0];
+    assert_eq!(message.from, "noreply@mixpilot.example");
+    assert_eq!(message.to, ["viewer@example.com"]);
+    let link = format!(
+        "https://mixpilot.example{}",
+        invitation.link.as_deref().unwrap()
+    );
+    // Undo header folding and quoted-printable soft breaks.
+    let text = message.data.replace("\n ", " ").replace("=\n", "");
+    assert!(text.contains(&link), "{}", message.data);
+    assert!(
+        text.contains("invited you to acme workspace on Mixpilot"),
+        "{}",
+        message.data
+    );
+    assert!(text.contains("as viewer"), "{}", message.data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_stands_when_the_mail_server_is_down() {
+    let app = spawn_app_with(Mode::Embedded, |s| {
+        s.smtp_url = Some(secrecy::SecretString::from("smtp://127.0.0.1:1".to_owned()));
+    })
+    .await;
+    let (owner, ws) = app.owner("acme").await;
+    let invitation = app.invite(&owner, ws, "viewer@example.com", "viewer").await;
+    assert!(!invitation.emailed);
+    let joined = app
+        .sign_up_invited("viewer@example.com", invitation.link.as_deref().unwrap())
+        .await;
+    assert_eq!(joined.workspace.unwrap().id, ws);
 }
