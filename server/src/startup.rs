@@ -18,11 +18,12 @@ use leptos_actix::{LeptosRoutes as _, generate_route_list, render_app_to_stream_
 use worker::{JobContext, Queue, Workers};
 
 use crate::config::{Settings, redact_url};
-use crate::error::api_not_found;
+use crate::error::{ApiError, api_not_found};
 use crate::extractors::{ClientAddressPolicy, authenticate};
 use crate::mail::SmtpMailer;
 use crate::ratelimit::{LocalLimiter, RedisLimiter};
 use crate::routes;
+use domain::AppError;
 use domain::mail::Mailer;
 use domain::ratelimit::RateLimiter;
 use domain::services::auth::AuthConfig;
@@ -200,6 +201,12 @@ impl Application {
                 .app_data(web::Data::new(services.clone()))
                 .app_data(web::Data::new(leptos_options.clone()))
                 .app_data(web::Data::new(address_policy))
+                .app_data(web::JsonConfig::default().error_handler(|err, _| {
+                    ApiError::from(AppError::validation("body", err)).into()
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    ApiError::from(AppError::validation("query", err)).into()
+                }))
                 .wrap(actix_web::middleware::from_fn(authenticate))
                 .wrap_fn(|req, srv| {
                     let started = Instant::now();

@@ -93,6 +93,18 @@ both_modes! {
         assert_eq!(res.status(), StatusCode::CONFLICT);
     }
 
+    async fn a_malformed_body_gets_a_json_error_naming_what_is_wrong(mode: Mode) {
+        let app = spawn_app(mode).await;
+        let res = app.request(Method::POST, "/api/v1/sessions", None)
+            .header("content-type", "application/json")
+            .body(r#"{"email": "a@example.com"}"#)
+            .send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e = error(res).await;
+        assert_eq!(e.code, ErrorCode::Validation);
+        assert!(e.message.starts_with("body: ") && e.message.contains("missing field `password`"), "{}", e.message);
+    }
+
     async fn a_failed_sign_in_does_not_say_whether_the_account_exists(mode: Mode) {
         let app = spawn_app(mode).await;
         app.sign_up("ana@example.com", "W", WorkspaceKind::Brand).await;
