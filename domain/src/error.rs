@@ -52,6 +52,11 @@ impl ErrorCode {
 pub struct ApiErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// Machine-readable detail, for errors that have it: the problems of an uploaded file, as
+    /// a list of `{row, column, message}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub details: Option<serde_json::Value>,
 }
 
 #[cfg(feature = "server")]
@@ -71,6 +76,8 @@ mod server {
         pub source: Option<anyhow::Error>,
         /// For `rate_limited`: when to try again (sent as `Retry-After`).
         pub retry_after: Option<std::time::Duration>,
+        /// Machine-readable detail sent with the error (see [`ApiErrorBody::details`]).
+        pub details: Option<serde_json::Value>,
     }
 
     impl AppError {
@@ -80,7 +87,14 @@ mod server {
                 message: message.into(),
                 source: None,
                 retry_after: None,
+                details: None,
             }
+        }
+
+        /// Adds machine-readable detail.
+        pub fn with_details(mut self, details: serde_json::Value) -> Self {
+            self.details = Some(details);
+            self
         }
 
         /// Says when to try again.
@@ -104,6 +118,7 @@ mod server {
                 message: "internal error".to_owned(),
                 source: Some(source.into()),
                 retry_after: None,
+                details: None,
             }
         }
 
@@ -114,6 +129,7 @@ mod server {
                 message: format!("{what} is unavailable; try again shortly"),
                 source: Some(source.into()),
                 retry_after: None,
+                details: None,
             }
         }
 
@@ -122,6 +138,7 @@ mod server {
             ApiErrorBody {
                 code: self.code,
                 message: self.message.clone(),
+                details: self.details.clone(),
             }
         }
     }

@@ -11,6 +11,7 @@ use sea_orm_migration::sea_orm::DatabaseConnection;
 mod m20261123_000001_create_tenants;
 mod m20261123_000002_create_job_runs;
 mod m20261123_000003_create_accounts;
+mod m20261123_000004_create_ad_data;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_tenants::Migration),
             Box::new(m20261123_000002_create_job_runs::Migration),
             Box::new(m20261123_000003_create_accounts::Migration),
+            Box::new(m20261123_000004_create_ad_data::Migration),
         ]
     }
 }

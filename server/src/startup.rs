@@ -254,6 +254,13 @@ impl Application {
                         .service(routes::workspaces::create_api_key)
                         .service(routes::workspaces::revoke_api_key)
                         .service(routes::workspaces::audit_log)
+                        .service(routes::imports::template)
+                        .service(routes::imports::kpis)
+                        .service(
+                            web::resource("/workspaces/{workspace_id}/imports/metrics")
+                                .app_data(web::PayloadConfig::new(routes::imports::MAX_CSV_BYTES))
+                                .route(web::post().to(routes::imports::import_metrics)),
+                        )
                         .service(routes::diagnostics::start)
                         .service(routes::jobs::get)
                         .service(routes::openapi::openapi_json)

@@ -2,6 +2,7 @@
 //! `tenant_id`: the tenant comes from the authenticated scope, never from the client.
 
 pub mod accounts;
+pub mod ad_data;
 pub mod jobs;
 pub mod system;
 pub mod workspaces;

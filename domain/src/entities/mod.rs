@@ -1,10 +1,14 @@
 //! sea-orm entities. Private to `domain`: other crates go through services.
 
+pub(crate) mod ad_accounts;
 pub(crate) mod api_keys;
 pub(crate) mod audit_log;
+pub(crate) mod campaigns;
+pub(crate) mod connections;
 pub(crate) mod invitations;
 pub(crate) mod job_runs;
 pub(crate) mod memberships;
+pub(crate) mod metrics_daily;
 pub(crate) mod refresh_tokens;
 pub(crate) mod tenants;
 pub(crate) mod users;

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod diagnostics;
 pub mod health;
+pub mod imports;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;

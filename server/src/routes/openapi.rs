@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, get};
 use utoipa::OpenApi;
 
-use crate::routes::{accounts, diagnostics, health, jobs, workspaces};
+use crate::routes::{accounts, diagnostics, health, imports, jobs, workspaces};
 
 /// The API's OpenAPI description.
 #[derive(OpenApi)]
@@ -24,6 +24,7 @@ use crate::routes::{accounts, diagnostics, health, jobs, workspaces};
         workspaces::remove_member, workspaces::list_invitations, workspaces::invite,
         workspaces::revoke_invitation, workspaces::list_api_keys, workspaces::create_api_key,
         workspaces::revoke_api_key, workspaces::audit_log,
+        imports::import_metrics, imports::template, imports::kpis,
         diagnostics::start, jobs::get
     ),
     modifiers(&Security),
@@ -33,6 +34,7 @@ use crate::routes::{accounts, diagnostics, health, jobs, workspaces};
         (name = "members", description = "Members, roles and invitations"),
         (name = "api keys", description = "A workspace's API keys"),
         (name = "audit", description = "Who changed what"),
+        (name = "data", description = "Ad data: imports and metrics"),
         (name = "operations", description = "Liveness and readiness"),
         (name = "jobs", description = "Background jobs and their progress")
     )

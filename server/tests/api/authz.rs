@@ -51,6 +51,9 @@ struct Endpoint {
     ok: &'static [u16],
 }
 
+/// A one-row import.
+const CSV: &str = "date,channel,campaign,currency,spend,conversions,revenue\n2026-11-01,search,Brand,USD,10.00,1,20.00\n";
+
 fn no_body() -> Value {
     Value::Null
 }
@@ -120,6 +123,10 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     ep("GET", "/audit", ADMINS, &[200]),
     ep("POST", "/diagnostics", PLANNERS, &[202]),
+    Endpoint {
+        body: || json!(CSV),
+        ..ep("POST", "/imports/metrics", PLANNERS, &[200])
+    },
     Endpoint {
         fixture: Fixture::Job,
         ..ep("GET", "/jobs/{job}", ALL, &[200])
@@ -303,8 +310,12 @@ async fn every_endpoint_allows_exactly_the_roles_it_should_in_exactly_the_worksp
                 let method = Method::from_bytes(endpoint.method.as_bytes()).unwrap();
                 let mut req = app.request(method, &path, actor.credential.as_ref());
                 let body = (endpoint.body)();
-                if !body.is_null() {
-                    req = req.json(&body);
+                match &body {
+                    Value::Null => {}
+                    Value::String(text) => {
+                        req = req.header("content-type", "text/csv").body(text.clone())
+                    }
+                    other => req = req.json(other),
                 }
                 let res = req.send().await.unwrap();
                 let status = res.status().as_u16();

@@ -8,6 +8,7 @@ mod helpers;
 mod accounts;
 mod authz;
 mod health;
+mod imports;
 mod jobs;
 mod metrics;
 mod openapi;
