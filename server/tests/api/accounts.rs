@@ -238,6 +238,20 @@ both_modes! {
         assert_eq!(rpc.status(), StatusCode::FORBIDDEN);
     }
 
+    async fn cookies_are_secure_when_the_site_is_served_over_https(mode: Mode) {
+        let app = spawn_app(mode).await;
+        app.sign_up("ana@example.com", "W", WorkspaceKind::Brand).await;
+        // Behind a TLS-terminating proxy that says so.
+        let res = app.request(Method::POST, "/api/v1/sessions", None)
+            .header("x-forwarded-proto", "https")
+            .json(&json!({ "email": "ana@example.com", "password": PASSWORD }))
+            .send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookies = set_cookies(&res);
+        assert_eq!(cookies.len(), 3);
+        assert!(cookies.iter().all(|c| c.contains("Secure")), "{cookies:?}");
+    }
+
     async fn a_bearer_request_needs_no_csrf_token_and_a_malformed_header_is_refused(mode: Mode) {
         let app = spawn_app(mode).await;
         let (owner, ws) = app.owner("a").await;
