@@ -256,6 +256,7 @@ impl Application {
                         .service(routes::workspaces::audit_log)
                         .service(routes::imports::template)
                         .service(routes::imports::kpis)
+                        .service(routes::imports::connections)
                         .service(
                             web::resource("/workspaces/{workspace_id}/imports/metrics")
                                 .app_data(web::PayloadConfig::new(routes::imports::MAX_CSV_BYTES))

@@ -151,3 +151,21 @@ pub struct KpiReport {
     pub by: KpiGrouping,
     pub rows: Vec<KpiRow>,
 }
+
+/// A workspace's source of ad data: an ad platform, the sandbox, or CSV imports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConnectionView {
+    pub id: uuid::Uuid,
+    /// `google_ads`, `meta`, `linkedin`, `microsoft_ads`, `tiktok`, `sandbox` or `csv`.
+    pub platform: String,
+    pub display_name: String,
+    /// `active`, `syncing`, `needs_reauth` or `error`.
+    pub status: String,
+    /// The platform's message when the status is `error` or `needs_reauth`.
+    pub status_message: Option<String>,
+    pub last_sync_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub ad_accounts: u64,
+    pub campaigns: u64,
+}

@@ -8,6 +8,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod connections;
 pub mod diagnostics;
 pub mod imports;
 pub mod invitations;

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use domain::ApiErrorBody;
-use domain::dto::ad_data::{CSV_TEMPLATE, ImportReport, KpiGrouping, KpiReport};
+use domain::dto::ad_data::{CSV_TEMPLATE, ConnectionView, ImportReport, KpiGrouping, KpiReport};
 use domain::services::{Services, imports};
 
 use crate::error::ApiError;
@@ -69,4 +69,16 @@ pub async fn kpis(
     Ok(HttpResponse::Ok().json(
         domain::services::kpis::report(&services.db, &scope.0, query.from, query.to, by).await?,
     ))
+}
+
+/// The workspace's connections: platforms, the sandbox and CSV imports, with status and last sync.
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/connections", tag = "data",
+    params(("workspace_id" = String, Path)),
+    responses((status = 200, description = "The connections", body = Vec<ConnectionView>)))]
+#[get("/workspaces/{workspace_id}/connections")]
+pub async fn connections(
+    services: web::Data<Services>,
+    scope: Scoped,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(domain::services::connections::list(&services.db, &scope.0).await?))
 }

@@ -24,7 +24,7 @@ use crate::routes::{accounts, diagnostics, health, imports, jobs, workspaces};
         workspaces::remove_member, workspaces::list_invitations, workspaces::invite,
         workspaces::revoke_invitation, workspaces::list_api_keys, workspaces::create_api_key,
         workspaces::revoke_api_key, workspaces::audit_log,
-        imports::import_metrics, imports::template, imports::kpis,
+        imports::import_metrics, imports::template, imports::kpis, imports::connections,
         diagnostics::start, jobs::get
     ),
     modifiers(&Security),

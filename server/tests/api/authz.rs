@@ -128,6 +128,7 @@ const ENDPOINTS: &[Endpoint] = &[
         ..ep("POST", "/imports/metrics", PLANNERS, &[200])
     },
     ep("GET", "/kpis?from=2026-11-01&to=2026-11-30", ALL, &[200]),
+    ep("GET", "/connections", ALL, &[200]),
     Endpoint {
         fixture: Fixture::Job,
         ..ep("GET", "/jobs/{job}", ALL, &[200])

@@ -40,6 +40,12 @@ both_modes! {
         assert_eq!(res.status(), StatusCode::OK);
         let first: ImportReport = res.json().await.unwrap();
         assert_eq!(first, ImportReport { rows: 4, inserted: 4, updated: 0, unchanged: 0, campaigns_created: 3 });
+        let connections: serde_json::Value = app.request(Method::GET, &format!("/api/v1/workspaces/{ws}/connections"), Some(&owner))
+            .send().await.unwrap().json().await.unwrap();
+        let csv = &connections[0];
+        assert_eq!((csv["platform"].as_str(), csv["status"].as_str()), (Some("csv"), Some("active")));
+        assert_eq!((csv["ad_accounts"].as_u64(), csv["campaigns"].as_u64()), (Some(2), Some(3)), "one account per currency");
+        assert!(csv["last_sync_at"].is_string());
         let again: ImportReport = import(&app, &owner, ws, GOOD).await.json().await.unwrap();
         assert_eq!(again, ImportReport { rows: 4, inserted: 0, updated: 0, unchanged: 4, campaigns_created: 0 });
         // A corrected day updates that day only.
