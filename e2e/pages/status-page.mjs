@@ -9,6 +9,7 @@ export class StatusPage {
     this.runButton = page.getByRole('button', { name: 'Run a diagnostic' });
     this.jobStatus = page.getByTestId('job-status');
     this.statusRegion = page.getByTestId('diagnostic-status');
+    this.signInPrompt = page.getByTestId('diagnostic-sign-in');
   }
 
   async open() {

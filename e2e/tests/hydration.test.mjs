@@ -5,6 +5,8 @@ import { startMixpilot } from '../support/server.mjs';
 import { launchChromium } from '../support/browser.mjs';
 import { StatusPage } from '../pages/status-page.mjs';
 import { SignInPage } from '../pages/sign-in-page.mjs';
+import { SignUpPage, uniqueEmail, PASSWORD } from '../pages/sign-up-page.mjs';
+import { WorkspacePage } from '../pages/workspace-page.mjs';
 
 let app;
 let browser;
@@ -17,10 +19,24 @@ after(async () => {
   await app?.stop();
 });
 
+test('a signed-out person is asked to sign in before running a diagnostic', async () => {
+  const page = await browser.newPage();
+  const status = new StatusPage(page, app.url);
+  await status.open();
+  await status.signInPrompt.waitFor();
+  assert.equal(await status.runButton.count(), 0);
+  await page.close();
+});
+
 test('a person runs a diagnostic job and watches it finish', async () => {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Diagnostics run in a workspace: sign up first.
+  const signUp = new SignUpPage(page, app.url);
+  await signUp.open();
+  await signUp.signUp({ name: 'Dee', email: uniqueEmail('dee'), password: PASSWORD, workspace: 'Dee Diagnostics' });
+  await new WorkspacePage(page, app.url).name.getByText('Dee Diagnostics').waitFor();
   const status = new StatusPage(page, app.url);
   await status.open();
   // Rendered on the server: both dependencies are reachable.

@@ -5,7 +5,13 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{not_found::NotFound, overview::Overview, sign_in::SignIn, status::Status};
+use crate::components::header::AccountMenu;
+use crate::components::me::Me;
+use crate::pages::{
+    account::Account, api_keys::ApiKeys, audit::Audit, invitation::Invitation, members::Members,
+    not_found::NotFound, overview::Overview, sign_in::SignIn, sign_up::SignUp, status::Status,
+    workspace_home::WorkspaceHome, workspaces::Workspaces,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -16,6 +22,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
+                // No favicon yet: an empty one, so browsers do not ask for /favicon.ico.
+                <link rel="icon" href="data:," />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -30,6 +38,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Who is signed in: shared by the header and the pages.
+    let me = Me::provide();
     // Effects run only in the browser, after hydration: mark the page as interactive, for
     // people's tools and for the browser tests.
     Effect::new(|_| {
@@ -47,16 +57,30 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <ul>
                         <li><A href="/">"Overview"</A></li>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                matches!(me.resource.await, Ok(Some(_)))
+                                    .then(|| view! { <li><A href="/workspaces">"Workspaces"</A></li> })
+                            })}
+                        </Transition>
                         <li><A href="/status">"System status"</A></li>
                     </ul>
                 </nav>
-                <A href="/sign-in" attr:class="button secondary">"Sign in"</A>
+                <AccountMenu />
             </header>
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Overview />
                     <Route path=path!("/status") view=Status />
                     <Route path=path!("/sign-in") view=SignIn />
+                    <Route path=path!("/sign-up") view=SignUp />
+                    <Route path=path!("/account") view=Account />
+                    <Route path=path!("/invitations/:token") view=Invitation />
+                    <Route path=path!("/workspaces") view=Workspaces />
+                    <Route path=path!("/w/:workspace_id") view=WorkspaceHome />
+                    <Route path=path!("/w/:workspace_id/members") view=Members />
+                    <Route path=path!("/w/:workspace_id/api-keys") view=ApiKeys />
+                    <Route path=path!("/w/:workspace_id/audit") view=Audit />
                 </Routes>
             </main>
             <footer class="footer">

@@ -3,8 +3,11 @@
 //! the role.
 
 use domain::dto::workspaces::{
-    ApiKeyCreated, ApiKeyRequest, ApiKeyView, AuditPage, InvitationRequest, InvitationView,
-    MemberUpdateRequest, MemberView, WorkspaceRequest, WorkspaceView,
+    ApiKeyCreated, ApiKeyView, AuditPage, InvitationView, MemberView, WorkspaceView,
+};
+#[cfg(feature = "ssr")]
+use domain::dto::workspaces::{
+    ApiKeyRequest, InvitationRequest, MemberUpdateRequest, WorkspaceRequest,
 };
 use domain::ids::{ApiKeyId, AuditEntryId, InvitationId, TenantId, UserId};
 use leptos::prelude::*;

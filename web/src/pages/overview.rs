@@ -31,7 +31,9 @@ pub fn Overview() -> impl IntoView {
             </li>
         </ol>
         <p>
-            <a class="button" href="/sign-in">"Sign in"</a>
+            <a class="button" href="/sign-up">"Create an account"</a>
+            " "
+            <a class="button secondary" href="/sign-in">"Sign in"</a>
             " "
             <a class="button secondary" href="/status">"Check the system status"</a>
         </p>

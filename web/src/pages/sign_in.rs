@@ -1,20 +1,56 @@
+use domain::dto::accounts::MeView;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
-/// The sign-in form. Accounts and sessions arrive with the accounts work; until then the form
-/// checks its input in the browser and says so when sign-in is not available.
+use crate::api::accounts::{me, sign_in};
+use crate::components::forms::{FormAlert, TextField, error_message};
+use crate::components::me::{safe_next, use_me};
+
+/// The sign-in form. Checks its input in the browser first, then signs in through the
+/// `sign_in` server function, which sets the session cookies. Goes on to `?next=` when given,
+/// else to the person's only workspace, else to the list of their workspaces.
 #[component]
 pub fn SignIn() -> impl IntoView {
+    let query = use_query_map();
+    let next = move || safe_next(query.read().get("next"));
+    let session = use_me();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
-    let email_error = move || {
+    let email_error = Signal::derive(move || {
         let value = email.get();
         (submitted.get() && !looks_like_email(&value))
-            .then_some("Enter an email address, like name@example.com.")
+            .then(|| "Enter an email address, like name@example.com.".to_owned())
+    });
+    let password_error = Signal::derive(move || {
+        (submitted.get() && password.get().is_empty()).then(|| "Enter your password.".to_owned())
+    });
+
+    let action = Action::new(|(email, password): &(String, String)| {
+        let (email, password) = (email.clone(), password.clone());
+        async move {
+            sign_in(email, password).await?;
+            me().await
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(who)) = action.value().get() {
+            session.refetch();
+            let to = next().unwrap_or_else(|| landing(who.as_ref()));
+            navigate(&to, Default::default());
+        }
+    });
+    let alert = Signal::derive(move || error_message(action.value().get()));
+    let sign_up_href = move || match next() {
+        Some(n) => match n.strip_prefix("/invitations/") {
+            Some(token) => format!("/sign-up?invitation={token}"),
+            None => "/sign-up".to_owned(),
+        },
+        None => "/sign-up".to_owned(),
     };
-    let password_error =
-        move || (submitted.get() && password.get().is_empty()).then_some("Enter your password.");
 
     view! {
         <Title text="Sign in" />
@@ -22,61 +58,55 @@ pub fn SignIn() -> impl IntoView {
             <h1>"Sign in"</h1>
             <form
                 method="post"
-                action="/api/v1/sessions"
+                action="/rpc/sign_in"
                 novalidate
+                data-testid="sign-in-form"
                 on:submit=move |ev| {
+                    ev.prevent_default();
                     submitted.set(true);
-                    if email_error().is_some() || password_error().is_some() {
-                        ev.prevent_default();
+                    if email_error.get_untracked().is_none() && password_error.get_untracked().is_none() {
+                        action.dispatch((email.get_untracked(), password.get_untracked()));
                     }
                 }
             >
-                <div class="field">
-                    <label for="email">"Email"</label>
-                    <input
-                        id="email"
-                        name="email"
-                        type="email"
-                        autocomplete="username"
-                        required
-                        aria-invalid=move || email_error().is_some().to_string()
-                        aria-describedby="email-error"
-                        bind:value=email
-                    />
-                    <p id="email-error" class="field-error" data-testid="email-error">{email_error}</p>
-                </div>
-                <div class="field">
-                    <label for="password">"Password"</label>
-                    <input
-                        id="password"
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        aria-invalid=move || password_error().is_some().to_string()
-                        aria-describedby="password-error"
-                        bind:value=password
-                    />
-                    <p id="password-error" class="field-error">{password_error}</p>
-                </div>
-                <button type="submit" class="button">"Sign in"</button>
+                <TextField
+                    id="email"
+                    label="Email"
+                    kind="email"
+                    autocomplete="username"
+                    value=email
+                    error=email_error
+                    error_testid="email-error"
+                />
+                <TextField
+                    id="password"
+                    label="Password"
+                    kind="password"
+                    autocomplete="current-password"
+                    value=password
+                    error=password_error
+                />
+                <FormAlert message=alert testid="sign-in-error" />
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
             </form>
+            <p>"New to Mixpilot? " <A href=sign_up_href>"Create an account"</A></p>
         </div>
+    }
+}
+
+/// Where a person lands after signing in without a `?next=`.
+fn landing(me: Option<&MeView>) -> String {
+    match me.map(|m| m.workspaces.as_slice()) {
+        Some([only]) => format!("/w/{}", only.id),
+        _ => "/workspaces".to_owned(),
     }
 }
 
 /// A light check that catches typos; the server has the final word.
 fn looks_like_email(s: &str) -> bool {
-    let s = s.trim();
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        }
-        None => false,
-    }
+    domain::dto::accounts::parse_email(s).is_ok()
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ const POLL_EVERY: Duration = Duration::from_millis(400);
 #[component]
 pub fn Status() -> impl IntoView {
     let ready = Resource::new(|| (), |()| get_readiness());
-    let me = Resource::new(|| (), |()| crate::api::accounts::me());
+    let me = crate::components::me::use_me().resource;
     view! {
         <Title text="System status" />
         <h1>"System status"</h1>
