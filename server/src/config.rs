@@ -408,12 +408,42 @@ mod tests {
     }
 
     #[test]
+    fn postgres_needs_a_session_key_of_at_least_32_bytes() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MIXPILOT_DATABASE_URL", "postgres://app@db/mix");
+            let missing = Settings::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                missing.starts_with("MIXPILOT_AUTH_SECRET: required"),
+                "{missing}"
+            );
+            jail.set_env("MIXPILOT_AUTH_SECRET", "short");
+            let short = Settings::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(short.contains("at least 32 bytes (got 5)"), "{short}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn secrets_do_not_appear_in_debug_output() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("MIXPILOT_DATABASE_URL", "postgres://app:s3cret@db/mix");
+            jail.set_env(
+                "MIXPILOT_AUTH_SECRET",
+                "signing-key-that-is-long-enough-0123456789",
+            );
+            jail.set_env(
+                "MIXPILOT_SMTP_URL",
+                "smtps://mail:m41lpass@smtp.example.com",
+            );
             let settings = Settings::load(None, &Overrides::default()).expect("valid settings");
             let debug = format!("{settings:?}");
-            assert!(!debug.contains("s3cret"), "{debug}");
+            for secret in ["s3cret", "signing-key", "m41lpass"] {
+                assert!(!debug.contains(secret), "{secret} leaked: {debug}");
+            }
             assert_eq!(settings.database_url(), "postgres://app:s3cret@db/mix");
             Ok(())
         });
