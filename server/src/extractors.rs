@@ -133,20 +133,20 @@ async fn resolve(req: &HttpRequest, services: &Services) -> (RequestAuth, Option
                     (csrf_refused(), None)
                 }
             }
-            Err(e) if sessions::is_expiry(&e) && browser && refresh.is_some() => {
-                if !safe
-                    && !sessions::csrf_of_expired(services, &access)
-                        .is_some_and(|c| csrf_matches(&c))
-                {
-                    return (csrf_refused(), None);
+            Err(e) => match sessions::csrf_of_expired(services, &access) {
+                // Expired but genuine: a browser renews it from the refresh cookie.
+                Some(csrf) if browser && refresh.is_some() => {
+                    if !safe && !csrf_matches(&csrf) {
+                        return (csrf_refused(), None);
+                    }
+                    renew(services, refresh.as_deref().unwrap_or_default(), safe).await
                 }
-                renew(services, refresh.as_deref().unwrap_or_default(), safe).await
-            }
-            Err(e) if browser && safe => {
-                tracing::debug!(error = %e, "a page request with an unusable session");
-                (RequestAuth::Anonymous, Some(Renewal::Clear))
-            }
-            Err(e) => (refused(e), None),
+                _ if browser && safe => {
+                    tracing::debug!(error = %e, "a page request with an unusable session");
+                    (RequestAuth::Anonymous, Some(Renewal::Clear))
+                }
+                _ => (refused(e), None),
+            },
         },
         (None, Some(refresh)) if browser && safe => renew(services, &refresh, safe).await,
         (None, Some(_)) => (RequestAuth::Anonymous, None),

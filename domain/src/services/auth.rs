@@ -50,6 +50,8 @@ impl std::fmt::Debug for AuthConfig {
 /// The issuer and audience of Mixpilot's access tokens.
 const ISSUER: &str = "mixpilot";
 const AUDIENCE: &str = "mixpilot-api";
+/// Clock skew allowed on an access token's expiry, in seconds.
+const LEEWAY_SECS: u64 = 5;
 
 impl AuthConfig {
     /// A configuration signing with `secret` (at least 32 bytes), with the default lifetimes.
@@ -89,7 +91,7 @@ impl AuthConfig {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS;
         jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
             .map(|data| data.claims)
             .map_err(|e| {
@@ -105,16 +107,19 @@ impl AuthConfig {
 }
 
 impl AuthConfig {
-    /// The CSRF token inside an access token whose signature holds, even if it has expired: a
-    /// browser request with an expired session proves with it that it comes from our page.
-    pub(crate) fn csrf_even_if_expired(&self, token: &str) -> Option<String> {
+    /// The CSRF token of an access token that is properly signed but has expired, and `None` for
+    /// any other token: a browser request with an expired session proves with it that it comes
+    /// from our page, so the session may be renewed from its refresh cookie.
+    pub(crate) fn csrf_if_expired(&self, token: &str) -> Option<String> {
         let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.validate_exp = false;
-        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
-            .ok()
-            .map(|d| d.claims.csrf)
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
+            .ok()?
+            .claims;
+        let leeway = i64::try_from(LEEWAY_SECS).unwrap_or(0);
+        (claims.exp + leeway < chrono::Utc::now().timestamp()).then_some(claims.csrf)
     }
 }
 

@@ -364,31 +364,5 @@ pub(crate) async fn accept_in<C: ConnectionTrait>(
             .after(serde_json::json!({ "email": email, "role": role.as_str() })),
     )
     .await?;
-    let t = tenants::Entity::find_by_id(row.tenant_id)
-        .one(conn)
-        .await
-        .ctx("reading a workspace")?
-        .ok_or_else(|| AppError::not_found("workspace"))?;
-    let agency = match t.parent_id {
-        Some(p) => tenants::Entity::find_by_id(p)
-            .one(conn)
-            .await
-            .ctx("reading an agency")?
-            .map(|a| crate::dto::workspaces::WorkspaceRef {
-                id: TenantId::from_uuid(a.id),
-                name: a.name,
-            }),
-        None => None,
-    };
-    Ok(WorkspaceView {
-        id: tenant,
-        name: t.name,
-        slug: t.slug,
-        kind: crate::dto::workspaces::WorkspaceKind::parse(&t.kind)
-            .unwrap_or(crate::dto::workspaces::WorkspaceKind::Brand),
-        agency,
-        role,
-        access: Access::Member,
-        created_at: utc(t.created_at),
-    })
+    workspaces::view_of(conn, tenant, role, Access::Member).await
 }

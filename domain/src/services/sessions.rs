@@ -21,7 +21,7 @@ use crate::dto::accounts::{
     MeView, PasswordChangeRequest, SessionView, SignInRequest, SignUpRequest, UserView,
     parse_email, password_problem,
 };
-use crate::dto::workspaces::{Access, WorkspaceKind, WorkspaceView, parse_workspace_name};
+use crate::dto::workspaces::{Access, WorkspaceKind, parse_workspace_name};
 use crate::entities::{refresh_tokens, tenants, users};
 use crate::error::{AppError, ErrorCode};
 use crate::ids::{TenantId, UserId};
@@ -45,6 +45,14 @@ fn user_view(u: &users::Model) -> UserView {
     }
 }
 
+/// How a sign-up lands in a workspace.
+enum Joining<'a> {
+    /// Through an invitation link's token.
+    Invitation(&'a str),
+    /// In a new workspace of its own, with this name and kind.
+    NewWorkspace(String, WorkspaceKind),
+}
+
 /// Creates an account. Without an invitation, it also creates the person's first workspace,
 /// where they are the owner; with one, they join the inviting workspace with its role (the
 /// invitation's address must be the account's). Then it starts a session.
@@ -61,11 +69,13 @@ pub async fn sign_up(services: &Services, request: SignUpRequest) -> Result<Sess
     if let Some(problem) = password_problem(&request.password) {
         return Err(AppError::validation("password", problem));
     }
-    let workspace_name = match (&request.invitation, &request.workspace_name) {
-        (Some(_), _) => None,
-        (None, Some(ws)) => {
-            Some(parse_workspace_name(ws).map_err(|e| AppError::validation("workspace_name", e))?)
-        }
+    // Where the person lands: the inviting workspace, or a new one of their own.
+    let joining = match (request.invitation.as_deref(), &request.workspace_name) {
+        (Some(token), _) => Joining::Invitation(token),
+        (None, Some(ws)) => Joining::NewWorkspace(
+            parse_workspace_name(ws).map_err(|e| AppError::validation("workspace_name", e))?,
+            request.workspace_kind.unwrap_or(WorkspaceKind::Brand),
+        ),
         (None, None) => {
             return Err(AppError::validation(
                 "workspace_name",
@@ -106,10 +116,11 @@ pub async fn sign_up(services: &Services, request: SignUpRequest) -> Result<Sess
         id: user_id,
         email: email.clone(),
     };
-    let workspace = match (request.invitation.as_deref(), workspace_name) {
-        (Some(token), _) => invitations::accept_in(&txn, token, user_id, &email, &actor).await?,
-        (None, Some(ws_name)) => {
-            let kind = request.workspace_kind.unwrap_or(WorkspaceKind::Brand);
+    let workspace = match joining {
+        Joining::Invitation(token) => {
+            invitations::accept_in(&txn, token, user_id, &email, &actor).await?
+        }
+        Joining::NewWorkspace(ws_name, kind) => {
             let t = workspaces::insert(&txn, &ws_name, kind, None).await?;
             let tenant = TenantId::from_uuid(t.id);
             workspaces::add_member(&txn, tenant, user_id, Role::Owner).await?;
@@ -129,27 +140,13 @@ pub async fn sign_up(services: &Services, request: SignUpRequest) -> Result<Sess
                     .after(serde_json::json!({ "email": email, "role": "owner" })),
             )
             .await?;
-            WorkspaceView {
-                id: tenant,
-                name: t.name.clone(),
-                slug: t.slug.clone(),
-                kind,
-                agency: None,
-                role: Role::Owner,
-                access: Access::Member,
-                created_at: utc(t.created_at),
-            }
+            workspaces::view_of(&txn, tenant, Role::Owner, Access::Member).await?
         }
-        (None, None) => unreachable_workspace()?,
     };
     let mut session = issue(services, &txn, &user, uuid::Uuid::now_v7()).await?;
     txn.commit().await.ctx("committing a sign-up")?;
     session.workspace = Some(workspace);
     Ok(session)
-}
-
-fn unreachable_workspace() -> Result<WorkspaceView, AppError> {
-    Err(AppError::validation("workspace_name", "must not be empty"))
 }
 
 /// Signs in with an email address and password. Attempts are limited per account and per
@@ -434,15 +431,10 @@ pub async fn authenticate(services: &Services, access_token: &str) -> Result<Pri
     }))
 }
 
-/// The CSRF token bound to an access token that is properly signed but may have expired.
+/// The CSRF token of a properly signed access token that has expired (`None` for any other
+/// token, valid or not): such a session may be renewed from its refresh token.
 pub fn csrf_of_expired(services: &Services, access_token: &str) -> Option<String> {
-    services.auth.csrf_even_if_expired(access_token)
-}
-
-/// Whether an error from [`authenticate`] means only that the access token expired, so a
-/// refresh may renew the session.
-pub fn is_expiry(error: &AppError) -> bool {
-    error.code == ErrorCode::Unauthenticated && error.message.contains("expired")
+    services.auth.csrf_if_expired(access_token)
 }
 
 /// Who is signed in, and the workspaces they can open.

@@ -152,23 +152,39 @@ pub async fn list_for(db: &Db, principal: &Principal) -> Result<Vec<WorkspaceVie
         .all(db.conn())
         .await
         .ctx("reading client workspaces")?;
-    let names: HashMap<uuid::Uuid, String> =
+    let mut names: HashMap<uuid::Uuid, String> =
         direct.iter().map(|t| (t.id, t.name.clone())).collect();
+    // The agencies of client workspaces the person belongs to directly, in one query.
+    let unnamed: Vec<uuid::Uuid> = direct
+        .iter()
+        .filter_map(|t| t.parent_id)
+        .filter(|p| !names.contains_key(p))
+        .collect();
+    if !unnamed.is_empty() {
+        let agencies = tenants::Entity::find()
+            .filter(tenants::Column::Id.is_in(unnamed))
+            .all(db.conn())
+            .await
+            .ctx("reading agencies")?;
+        names.extend(agencies.into_iter().map(|a| (a.id, a.name)));
+    }
+    let agency_of = |t: &tenants::Model| {
+        let parent = t.parent_id?;
+        Some(WorkspaceRef {
+            id: TenantId::from_uuid(parent),
+            name: names.get(&parent)?.clone(),
+        })
+    };
     let mut out = Vec::with_capacity(direct.len() + clients.len());
     for t in &direct {
-        let agency = agency_ref(db.conn(), t).await?;
-        out.push(view(t, agency, roles[&t.id], Access::Member)?);
+        out.push(view(t, agency_of(t), roles[&t.id], Access::Member)?);
     }
     for c in &clients {
         if roles.contains_key(&c.id) {
             continue; // also a direct member: listed once, with the direct role
         }
         let Some(parent) = c.parent_id else { continue };
-        let agency = WorkspaceRef {
-            id: TenantId::from_uuid(parent),
-            name: names[&parent].clone(),
-        };
-        out.push(view(c, Some(agency), roles[&parent], Access::Agency)?);
+        out.push(view(c, agency_of(c), roles[&parent], Access::Agency)?);
     }
     out.sort_by(|a, b| {
         a.name
@@ -183,9 +199,19 @@ pub async fn list_for(db: &Db, principal: &Principal) -> Result<Vec<WorkspaceVie
 #[tracing::instrument(skip_all, fields(tenant_id = %scope.tenant_id()))]
 pub async fn get(db: &Db, scope: &TenantScope) -> Result<WorkspaceView, AppError> {
     scope.require(Permission::View)?;
-    let t = find(db.conn(), scope.tenant_id()).await?;
-    let agency = agency_ref(db.conn(), &t).await?;
-    view(&t, agency, scope.role(), scope.access())
+    view_of(db.conn(), scope.tenant_id(), scope.role(), scope.access()).await
+}
+
+/// Workspace `id` as seen with `role` through `access`, with its agency.
+pub(crate) async fn view_of<C: ConnectionTrait>(
+    conn: &C,
+    id: TenantId,
+    role: Role,
+    access: Access,
+) -> Result<WorkspaceView, AppError> {
+    let t = find(conn, id).await?;
+    let agency = agency_ref(conn, &t).await?;
+    view(&t, agency, role, access)
 }
 
 async fn find<C: ConnectionTrait>(conn: &C, id: TenantId) -> Result<tenants::Model, AppError> {
