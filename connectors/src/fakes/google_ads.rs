@@ -1,0 +1,1 @@
+//! Fake server: to be written (see ../shared/PLATFORM_APIS.md).
