@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::JobId;
+use crate::ids::{JobId, TenantId};
 
 /// Run the diagnostic job recorded as `job_id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,8 +14,50 @@ pub struct RunDiagnostic {
     pub enqueued_at: DateTime<Utc>,
 }
 
+/// Pull a connection's data from its platform: accounts, campaigns, and daily metrics over
+/// `from..=to` (days in each account's time zone, fixed when the job was created so a resumed
+/// job pulls the same span). The job run `job_id` records progress; a redelivered job resumes
+/// after the last chunk it wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncConnection {
+    pub job_id: JobId,
+    pub tenant_id: TenantId,
+    pub connection_id: uuid::Uuid,
+    /// `backfill` (on connect) or `window` (the scheduled re-pull of recent days).
+    pub mode: SyncMode,
+    /// Days to pull, ending today in the account's time zone.
+    pub days: u32,
+    pub enqueued_at: DateTime<Utc>,
+}
+
+/// Why a sync runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// The first pull after connecting.
+    Backfill,
+    /// The scheduled (or "sync now") re-pull of the trailing window, since platforms restate.
+    Window,
+}
+
+/// Revoke a disconnected grant at its platform. The tokens travel sealed (AES-GCM, with
+/// [`RevokeGrant::AAD`]) because the connection and its stored secret are already gone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeGrant {
+    pub platform: String,
+    /// Base64 of the sealed tokens.
+    pub sealed: String,
+}
+
+impl RevokeGrant {
+    /// The associated data the tokens are sealed with.
+    pub const AAD: &'static [u8] = b"mixpilot revoke-grant";
+}
+
 /// Every job the queue carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Job {
     RunDiagnostic(RunDiagnostic),
+    SyncConnection(SyncConnection),
+    RevokeGrant(RevokeGrant),
 }

@@ -13,6 +13,8 @@ pub mod ids;
 pub mod jobs;
 
 #[cfg(feature = "server")]
+pub mod crypto;
+#[cfg(feature = "server")]
 pub mod db;
 #[cfg(feature = "server")]
 mod entities;

@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 
-export async function startMixpilot({ demo = true } = {}) {
+export async function startMixpilot({ demo = true, env: extraEnv = {} } = {}) {
   const bin = process.env.MIXPILOT_BIN;
   const siteRoot = process.env.MIXPILOT_SITE_ROOT;
   if (!bin || !siteRoot) throw new Error('MIXPILOT_BIN and MIXPILOT_SITE_ROOT must be set (scripts/test sets them)');
   const dataDir = mkdtempSync(join(tmpdir(), 'mixpilot-e2e-'));
   const args = ['serve', '--port', '0', '--data-dir', dataDir, ...(demo ? ['--demo'] : [])];
   // The embedded default: no database or Redis URL from the caller's environment.
-  const env = { ...process.env, MIXPILOT_SITE_ROOT: siteRoot, MIXPILOT_LOG_LEVEL: 'warn' };
+  const env = { ...process.env, MIXPILOT_SITE_ROOT: siteRoot, MIXPILOT_LOG_LEVEL: 'warn', ...extraEnv };
   delete env.MIXPILOT_DATABASE_URL;
   delete env.MIXPILOT_REDIS_URL;
   const child = spawn(bin, args, {

@@ -2,10 +2,13 @@
 
 use anyhow::Context as _;
 use domain::services::tenants;
-use worker::{JobContext, Workers};
+use worker::Workers;
 
 use crate::config::{Mode, Settings};
 use crate::startup::{Application, Backends, open_database, shutdown_signal};
+
+/// How often the sync scheduler looks for connections that are due.
+pub const SCHEDULER_TICK: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// `mixpilot serve`: the HTTP server, and the workers too in the embedded default.
 pub async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
@@ -31,6 +34,9 @@ pub async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         let (email, password) = domain::services::sessions::ensure_demo_user(&services, tenant)
             .await
             .context("seeding the demo account")?;
+        domain::services::connections::ensure_demo_sandbox(&services, tenant)
+            .await
+            .context("connecting the demo workspace's sandbox")?;
         println!("Demo workspace: {name}");
         println!("Demo sign-in: {email} / {password}");
     }
@@ -40,7 +46,15 @@ pub async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 /// `mixpilot worker`: the workers alone, against the configured database and queue.
 pub async fn worker(settings: &Settings) -> anyhow::Result<()> {
     let backends = Backends::connect(settings).await?;
-    let ctx = JobContext::new(backends.db.clone());
+    let ctx = backends.job_context();
+    let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheduler = tokio::spawn(worker::schedule::run(
+        backends.services(),
+        SCHEDULER_TICK,
+        async move {
+            let _ = scheduler_stopped.await;
+        },
+    ));
     tracing::info!(
         worker = %ctx.worker_name,
         database = backends.db.kind().as_str(),
@@ -56,6 +70,8 @@ pub async fn worker(settings: &Settings) -> anyhow::Result<()> {
         settings.shutdown_timeout(),
     )?;
     workers.run_until(shutdown_signal()).await?;
+    let _ = stop_scheduler.send(());
+    let _ = scheduler.await;
     backends.close().await;
     tracing::info!("workers stopped");
     Ok(())

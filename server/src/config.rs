@@ -65,6 +65,50 @@ pub struct Settings {
     /// Whether to take the client address from `X-Forwarded-For` (behind a load balancer that
     /// sets it) for sign-in rate limits. Default `false`: the peer address.
     pub trust_forwarded_for: bool,
+    /// The key that seals platform tokens at rest (AES-256-GCM): 32 bytes, base64. Default: a
+    /// key derived (HKDF-SHA256) from the session key. Set it to rotate the two separately.
+    pub encryption_key: Option<SecretString>,
+    /// Days pulled when a connection is made. Default `180`.
+    pub sync_backfill_days: u32,
+    /// Days re-pulled by every scheduled sync (platforms restate conversions). Default `28`.
+    pub sync_window_days: u32,
+    /// Seconds between scheduled syncs of a connection. Default `3600`.
+    pub sync_interval_secs: u64,
+    /// Milliseconds to pause between report calls of a sync, to spread load. Default `0`.
+    pub sync_pause_ms: u64,
+    /// Google Ads OAuth client (`MIXPILOT_GOOGLE_ADS__CLIENT_ID`, `__CLIENT_SECRET`, and
+    /// `__BASE_URL` to point every endpoint at one local server). Unset: not offered.
+    pub google_ads: Option<PlatformCredentials>,
+    /// Meta app (`MIXPILOT_META__CLIENT_ID`, ...).
+    pub meta: Option<PlatformCredentials>,
+    /// LinkedIn app (`MIXPILOT_LINKEDIN__CLIENT_ID`, ...).
+    pub linkedin: Option<PlatformCredentials>,
+    /// Microsoft Advertising app and developer token (`MIXPILOT_MICROSOFT_ADS__CLIENT_ID`,
+    /// `__DEVELOPER_TOKEN`, ...).
+    pub microsoft_ads: Option<PlatformCredentials>,
+    /// TikTok app (`MIXPILOT_TIKTOK__CLIENT_ID` is the app ID, `__CLIENT_SECRET` its secret).
+    pub tiktok: Option<PlatformCredentials>,
+}
+
+/// One platform's application credentials.
+#[derive(Clone, Deserialize)]
+pub struct PlatformCredentials {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Where the platform is reached; unset means the real platform. A local fake serves
+    /// every endpoint under one base URL.
+    pub base_url: Option<String>,
+    /// Microsoft's developer token.
+    pub developer_token: Option<SecretString>,
+}
+
+impl std::fmt::Debug for PlatformCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformCredentials")
+            .field("client_id", &self.client_id)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How logs are written.
@@ -93,6 +137,10 @@ struct Defaults {
     trust_forwarded_for: bool,
     refresh_reuse_grace_secs: u64,
     mail_from: &'static str,
+    sync_backfill_days: u32,
+    sync_window_days: u32,
+    sync_interval_secs: u64,
+    sync_pause_ms: u64,
 }
 
 impl Default for Defaults {
@@ -113,6 +161,10 @@ impl Default for Defaults {
             trust_forwarded_for: false,
             refresh_reuse_grace_secs: 10,
             mail_from: "Mixpilot <mixpilot@localhost>",
+            sync_backfill_days: 180,
+            sync_window_days: 28,
+            sync_interval_secs: 3600,
+            sync_pause_ms: 0,
         }
     }
 }
@@ -190,7 +242,7 @@ impl Settings {
             figment = figment.merge(Toml::file(path));
         }
         let settings: Settings = figment
-            .merge(Env::prefixed("MIXPILOT_").ignore(&["config"]))
+            .merge(Env::prefixed("MIXPILOT_").ignore(&["config"]).split("__"))
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| ConfigError::Load(Box::new(e)))?;
@@ -331,6 +383,15 @@ impl Settings {
     /// The session keys: from `MIXPILOT_AUTH_SECRET`, or (embedded default) from
     /// `data_dir/auth.key`, generated on first start and readable by this user only.
     pub fn auth_config(&self) -> anyhow::Result<domain::services::auth::AuthConfig> {
+        let secret = self.auth_secret_bytes()?;
+        let mut config = domain::services::auth::AuthConfig::new(&secret)
+            .map_err(|reason| anyhow::anyhow!("MIXPILOT_AUTH_SECRET: {reason}"))?;
+        config.refresh_reuse_grace = Duration::from_secs(self.refresh_reuse_grace_secs);
+        Ok(config)
+    }
+
+    /// The session key's bytes (generated into the data folder on first start when unset).
+    pub fn auth_secret_bytes(&self) -> anyhow::Result<Vec<u8>> {
         use anyhow::Context as _;
         let secret: Vec<u8> = match &self.auth_secret {
             Some(secret) => secret.expose_secret().as_bytes().to_vec(),
@@ -346,10 +407,38 @@ impl Settings {
                     .with_context(|| format!("MIXPILOT_DATA_DIR: cannot read {}", path.display()))?
             }
         };
-        let mut config = domain::services::auth::AuthConfig::new(&secret)
-            .map_err(|reason| anyhow::anyhow!("MIXPILOT_AUTH_SECRET: {reason}"))?;
-        config.refresh_reuse_grace = Duration::from_secs(self.refresh_reuse_grace_secs);
-        Ok(config)
+        Ok(secret)
+    }
+
+    /// The key that seals platform tokens: `MIXPILOT_ENCRYPTION_KEY`, else derived from the
+    /// session key.
+    pub fn secrets(&self, auth_secret: &[u8]) -> anyhow::Result<domain::crypto::SecretBox> {
+        use base64::Engine as _;
+        match &self.encryption_key {
+            Some(key) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(key.expose_secret().trim())
+                    .map_err(|e| anyhow::anyhow!("MIXPILOT_ENCRYPTION_KEY: not base64 ({e})"))?;
+                let key: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+                    anyhow::anyhow!(
+                        "MIXPILOT_ENCRYPTION_KEY: must be 32 bytes, base64; it is {} bytes",
+                        b.len()
+                    )
+                })?;
+                Ok(domain::crypto::SecretBox::new(&key))
+            }
+            None => domain::crypto::SecretBox::derived_from(auth_secret)
+                .map_err(|e| anyhow::anyhow!("deriving the encryption key: {}", e.message)),
+        }
+    }
+
+    /// How far back syncs reach, and how often they run.
+    pub fn sync_settings(&self) -> domain::services::connections::SyncSettings {
+        domain::services::connections::SyncSettings {
+            backfill_days: self.sync_backfill_days.max(1),
+            window_days: self.sync_window_days.max(1),
+            interval: Duration::from_secs(self.sync_interval_secs.max(60)),
+        }
     }
 
     pub fn connect_timeout(&self) -> Duration {

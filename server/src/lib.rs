@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod extractors;
 pub mod mail;
+pub mod platforms;
 pub mod ratelimit;
 pub mod routes;
 pub mod startup;

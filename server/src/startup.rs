@@ -36,6 +36,9 @@ pub struct Backends {
     pub auth: Arc<AuthConfig>,
     pub limiter: Arc<dyn RateLimiter>,
     pub mailer: Option<Arc<dyn Mailer>>,
+    pub secrets: Arc<domain::crypto::SecretBox>,
+    pub platforms: Arc<worker::Platforms>,
+    pub sync: domain::services::connections::SyncSettings,
 }
 
 impl Backends {
@@ -60,6 +63,8 @@ impl Backends {
                 }
             })?;
         let auth = Arc::new(settings.auth_config()?);
+        let secrets = Arc::new(settings.secrets(&settings.auth_secret_bytes()?)?);
+        let platforms = Arc::new(crate::platforms::build(settings)?);
         let limiter: Arc<dyn RateLimiter> = match &settings.redis_url {
             Some(url) => Arc::new(
                 RedisLimiter::connect(
@@ -100,6 +105,9 @@ impl Backends {
             auth,
             limiter,
             mailer,
+            secrets,
+            platforms,
+            sync: settings.sync_settings(),
         })
     }
 
@@ -110,7 +118,18 @@ impl Backends {
             auth: self.auth.clone(),
             limiter: self.limiter.clone(),
             mailer: self.mailer.clone(),
+            secrets: self.secrets.clone(),
+            sync: self.sync,
         }
+    }
+
+    /// What the job handlers need.
+    pub fn job_context(&self) -> JobContext {
+        JobContext::new(
+            self.db.clone(),
+            self.secrets.clone(),
+            self.platforms.clone(),
+        )
     }
 
     pub async fn close(self) {
@@ -162,7 +181,7 @@ impl Application {
         let workers = if settings.runs_workers_in_process() {
             Some(Workers::new(
                 &backends.queue,
-                JobContext::new(backends.db.clone()),
+                backends.job_context(),
                 settings.worker_concurrency,
                 settings.shutdown_timeout(),
             )?)
@@ -189,6 +208,13 @@ impl Application {
         // Install the recorder before the first request is counted.
         crate::telemetry::prometheus();
 
+        let public_url = routes::connections::PublicUrl(
+            settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{address}")),
+        );
+        let platforms = web::Data::from(backends.platforms.clone());
         let address_policy = ClientAddressPolicy {
             trust_forwarded_for: settings.trust_forwarded_for,
         };
@@ -201,6 +227,8 @@ impl Application {
                 .app_data(web::Data::new(services.clone()))
                 .app_data(web::Data::new(leptos_options.clone()))
                 .app_data(web::Data::new(address_policy))
+                .app_data(platforms.clone())
+                .app_data(web::Data::new(public_url.clone()))
                 .app_data(web::JsonConfig::default().error_handler(|err, _| {
                     ApiError::from(AppError::validation("body", err)).into()
                 }))
@@ -262,6 +290,11 @@ impl Application {
                                 .app_data(web::PayloadConfig::new(routes::imports::MAX_CSV_BYTES))
                                 .route(web::post().to(routes::imports::import_metrics)),
                         )
+                        .service(routes::connections::authorize)
+                        .service(routes::connections::connect_sandbox)
+                        .service(routes::connections::sync_now)
+                        .service(routes::connections::disconnect)
+                        .service(routes::connections::channel_days)
                         .service(routes::diagnostics::start)
                         .service(routes::jobs::get)
                         .service(routes::openapi::openapi_json)
@@ -272,6 +305,8 @@ impl Application {
                         cfg.service(Files::new("/pkg", pkg_dir.clone()));
                     }
                 })
+                .service(routes::connections::start)
+                .service(routes::connections::callback)
                 .route("/assets/mixpilot.css", web::get().to(stylesheet))
                 .leptos_routes_with_context(
                     routes.clone(),
@@ -313,6 +348,11 @@ impl Application {
         self.backends.services()
     }
 
+    /// What job handlers get, for tests that drive them directly.
+    pub fn job_context(&self) -> JobContext {
+        self.backends.job_context()
+    }
+
     /// Serves until `stop` resolves, then shuts down gracefully: the listener closes, in-flight
     /// requests finish, workers take no new jobs and running jobs finish (within the shutdown
     /// timeout), and the pools close.
@@ -320,6 +360,14 @@ impl Application {
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
         let (stop_workers, workers_stopped) = tokio::sync::oneshot::channel::<()>();
+        // With in-process workers, the sync scheduler runs here too.
+        let scheduler = self.workers.as_ref().map(|_| {
+            tokio::spawn(worker::schedule::run(
+                self.backends.services(),
+                crate::commands::SCHEDULER_TICK,
+                std::future::pending(),
+            ))
+        });
         let workers = self.workers.map(|w| {
             tokio::spawn(w.run_until(async move {
                 let _ = workers_stopped.await;
@@ -332,6 +380,9 @@ impl Application {
         if ended_early.is_none() {
             tracing::info!("shutting down: finishing in-flight requests and running jobs");
             handle.stop(true).await;
+        }
+        if let Some(scheduler) = scheduler {
+            scheduler.abort();
         }
         let _ = stop_workers.send(());
         if let Some(workers) = workers {

@@ -550,3 +550,167 @@ fn the_analyst_commands_run_from_the_mixpilot_binary() {
         serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
     assert!(written.to_string().contains("spend_cents"), "{written}");
 }
+
+/// The rows the sandbox platform reports for a workspace's world over the last `days` days.
+async fn sandbox_rows(workspace: &str, days: i64) -> Vec<connectors::DailyRow> {
+    use connectors::AdPlatform as _;
+    use connectors::sandbox::{MemoryLedger, SandboxGrant, SandboxPlatform};
+    let ws: Uuid = workspace.parse().unwrap();
+    let grant = SandboxGrant {
+        seed: ws.as_u64_pair().0 % 1_000_000,
+        anchor: chrono::Utc::now().date_naive(),
+    };
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    SandboxPlatform::new(std::sync::Arc::new(MemoryLedger::default()))
+        .daily_report(
+            &grant.tokens(),
+            &SandboxPlatform::account(grant),
+            connectors::DateRange::new(today - chrono::Duration::days(days - 1), today).unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
+/// The sandbox connection of the signed-up person's workspace, connected through the API.
+async fn connect_sandbox(
+    client: &reqwest::Client,
+    base: &str,
+    who: &(String, String),
+) -> serde_json::Value {
+    let res = client
+        .post(format!(
+            "{base}/api/v1/workspaces/{}/connections/sandbox",
+            who.1
+        ))
+        .bearer_auth(&who.0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+async fn connection(
+    client: &reqwest::Client,
+    base: &str,
+    who: &(String, String),
+) -> serde_json::Value {
+    let list: serde_json::Value = client
+        .get(format!("{base}/api/v1/workspaces/{}/connections", who.1))
+        .bearer_auth(&who.0)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_in_the_middle_of_a_backfill_leaves_every_row_exactly_once_after_another_resumes_it()
+ {
+    let backends = Backends::create().await;
+    let client = reqwest::Client::new();
+    let mut serve_cmd = mixpilot(&["serve", "--port", "0"]);
+    backends.env(&mut serve_cmd);
+    // A two-year backfill: 25 chunks of 30 days.
+    serve_cmd.env("MIXPILOT_SYNC_BACKFILL_DAYS", "730");
+    let (serve, base) = start_serve(&mut serve_cmd);
+    let who = sign_up(&client, &base).await;
+    connect_sandbox(&client, &base, &who).await;
+
+    // Paced so that the backfill is still running when the first worker dies.
+    let worker_cmd = || {
+        let mut cmd = mixpilot(&["worker"]);
+        backends.env(&mut cmd);
+        cmd.env("MIXPILOT_SYNC_PAUSE_MS", "300");
+        cmd
+    };
+    let first = Proc(worker_cmd().spawn().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let progress_before_kill = loop {
+        let c = connection(&client, &base, &who).await;
+        let p = c["sync"]["progress"].as_u64().unwrap_or(0);
+        if p > 0 && c["sync"]["status"] == "running" {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "the backfill did not start: {c}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // SIGKILL: no graceful shutdown, no chance to finish the chunk.
+    let status = Command::new("kill")
+        .args(["-KILL", &first.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    drop(first);
+    let c = connection(&client, &base, &who).await;
+    assert_eq!(
+        c["sync"]["status"], "running",
+        "the job is left mid-way: {c}"
+    );
+    assert!(progress_before_kill < 100);
+
+    // Another worker picks the job up once the first one's heartbeat has lapsed, and resumes.
+    let second = Proc(worker_cmd().spawn().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let done = loop {
+        let c = connection(&client, &base, &who).await;
+        if c["sync"]["status"] == "succeeded" || c["sync"]["status"] == "failed" {
+            break c;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the backfill did not finish: {c}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(done["sync"]["status"], "succeeded", "{done}");
+    assert!(
+        done["sync"]["attempts"].as_u64().unwrap() >= 2,
+        "it was resumed: {done}"
+    );
+
+    // Every (campaign, day) the platform reported is stored exactly once.
+    let rows = done["sync"]["result"]["rows"].as_u64().unwrap();
+    let conn = Database::connect(&backends.db_url).await.unwrap();
+    let counted = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT count(*) AS n, count(DISTINCT (campaign_id, date)) AS d FROM metrics_daily"
+                .to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let n: i64 = counted.try_get("", "n").unwrap();
+    let d: i64 = counted.try_get("", "d").unwrap();
+    assert_eq!(n, d, "no (campaign, day) twice");
+    // What the sandbox reports for those two years, computed here from the same world.
+    let truth = sandbox_rows(&who.1, 730).await;
+    assert_eq!(n as usize, truth.len(), "every reported row is stored");
+    assert_eq!(
+        rows as usize,
+        truth.len(),
+        "the cursor counted each chunk once"
+    );
+    let spend: i64 = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT CAST(SUM(spend_minor) AS BIGINT) AS s FROM metrics_daily".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "s")
+        .unwrap();
+    assert_eq!(spend, truth.iter().map(|r| r.spend_minor).sum::<i64>());
+    conn.close().await.unwrap();
+
+    assert!(second.terminate(Duration::from_secs(20)).success());
+    assert!(serve.terminate(Duration::from_secs(20)).success());
+    backends.remove().await;
+}

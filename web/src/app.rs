@@ -8,9 +8,10 @@ use leptos_router::path;
 use crate::components::header::AccountMenu;
 use crate::components::me::Me;
 use crate::pages::{
-    account::Account, api_keys::ApiKeys, audit::Audit, invitation::Invitation, members::Members,
-    not_found::NotFound, overview::Overview, sign_in::SignIn, sign_up::SignUp, status::Status,
-    workspace_home::WorkspaceHome, workspaces::Workspaces,
+    account::Account, api_keys::ApiKeys, audit::Audit, connections::Connections,
+    invitation::Invitation, members::Members, not_found::NotFound, overview::Overview,
+    sign_in::SignIn, sign_up::SignUp, status::Status, workspace_home::WorkspaceHome,
+    workspaces::Workspaces,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invitations/:token") view=Invitation />
                     <Route path=path!("/workspaces") view=Workspaces />
                     <Route path=path!("/w/:workspace_id") view=WorkspaceHome />
+                    <Route path=path!("/w/:workspace_id/connections") view=Connections />
                     <Route path=path!("/w/:workspace_id/members") view=Members />
                     <Route path=path!("/w/:workspace_id/api-keys") view=ApiKeys />
                     <Route path=path!("/w/:workspace_id/audit") view=Audit />

@@ -9,8 +9,11 @@
 //! - [`jobs`] holds the handlers: plain async functions a test can call directly.
 
 pub mod jobs;
+pub mod platforms;
 mod queue;
+pub mod schedule;
 mod workers;
 
+pub use platforms::Platforms;
 pub use queue::{Queue, QueueConfig, QueueConnectError};
 pub use workers::{JobContext, Workers};

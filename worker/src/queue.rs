@@ -6,7 +6,7 @@ use std::time::Duration;
 use apalis::prelude::TaskSink;
 use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
-use domain::jobs::{Job, RunDiagnostic};
+use domain::jobs::{Job, RevokeGrant, RunDiagnostic, SyncConnection};
 use domain::queue::{JobQueue, QueueError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -44,10 +44,14 @@ pub(crate) enum Backend {
     Sqlite {
         pool: SqlitePool,
         diagnostics: SqliteStorage<RunDiagnostic>,
+        syncs: SqliteStorage<SyncConnection>,
+        revocations: SqliteStorage<RevokeGrant>,
     },
     Redis {
         conn: ConnectionManager,
         diagnostics: RedisStorage<RunDiagnostic>,
+        syncs: RedisStorage<SyncConnection>,
+        revocations: RedisStorage<RevokeGrant>,
     },
 }
 
@@ -84,14 +88,20 @@ impl Queue {
                 SqliteStorage::setup(&pool)
                     .await
                     .map_err(QueueConnectError::Sqlite)?;
-                let diagnostics = SqliteStorage::new(&pool).with_config(
+                let config = |name: &str| {
                     apalis_sqlite::Config::default()
-                        .queue("mixpilot::run_diagnostic")
+                        .queue(format!("mixpilot::{name}"))
                         .heartbeat_interval(HEARTBEAT)
-                        .missed_heartbeats(MISSED_HEARTBEATS),
-                );
+                        .missed_heartbeats(MISSED_HEARTBEATS)
+                };
                 Ok(Self {
-                    backend: Backend::Sqlite { pool, diagnostics },
+                    backend: Backend::Sqlite {
+                        diagnostics: SqliteStorage::new(&pool)
+                            .with_config(config("run_diagnostic")),
+                        syncs: SqliteStorage::new(&pool).with_config(config("sync_connection")),
+                        revocations: SqliteStorage::new(&pool).with_config(config("revoke_grant")),
+                        pool,
+                    },
                 })
             }
             QueueConfig::Redis { url, namespace } => {
@@ -103,14 +113,22 @@ impl Queue {
                         ))
                     })?
                     .map_err(QueueConnectError::Redis)?;
-                let diagnostics = RedisStorage::new(conn.clone()).with_config(
+                let config = |name: &str| {
                     apalis_redis::Config::default()
-                        .queue(format!("{namespace}:run_diagnostic"))
+                        .queue(format!("{namespace}:{name}"))
                         .heartbeat_interval(HEARTBEAT)
-                        .missed_heartbeats(MISSED_HEARTBEATS),
-                );
+                        .missed_heartbeats(MISSED_HEARTBEATS)
+                };
                 Ok(Self {
-                    backend: Backend::Redis { conn, diagnostics },
+                    backend: Backend::Redis {
+                        diagnostics: RedisStorage::new(conn.clone())
+                            .with_config(config("run_diagnostic")),
+                        syncs: RedisStorage::new(conn.clone())
+                            .with_config(config("sync_connection")),
+                        revocations: RedisStorage::new(conn.clone())
+                            .with_config(config("revoke_grant")),
+                        conn,
+                    },
                 })
             }
         }
@@ -135,8 +153,20 @@ impl JobQueue for Queue {
                 (Backend::Sqlite { diagnostics, .. }, Job::RunDiagnostic(j)) => {
                     diagnostics.clone().push(j).await.map_err(queue_error)
                 }
+                (Backend::Sqlite { syncs, .. }, Job::SyncConnection(j)) => {
+                    syncs.clone().push(j).await.map_err(queue_error)
+                }
+                (Backend::Sqlite { revocations, .. }, Job::RevokeGrant(j)) => {
+                    revocations.clone().push(j).await.map_err(queue_error)
+                }
                 (Backend::Redis { diagnostics, .. }, Job::RunDiagnostic(j)) => {
                     diagnostics.clone().push(j).await.map_err(queue_error)
+                }
+                (Backend::Redis { syncs, .. }, Job::SyncConnection(j)) => {
+                    syncs.clone().push(j).await.map_err(queue_error)
+                }
+                (Backend::Redis { revocations, .. }, Job::RevokeGrant(j)) => {
+                    revocations.clone().push(j).await.map_err(queue_error)
                 }
             }
         }

@@ -8,26 +8,38 @@ use apalis::layers::retry::HasherRng;
 use apalis::layers::retry::RetryPolicy;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff as _};
 use apalis::prelude::{Monitor, WorkerBuilder};
+use std::sync::Arc;
+
+use domain::crypto::SecretBox;
 use domain::db::Db;
 
 use crate::jobs::diagnostic::run_diagnostic;
+use crate::jobs::revoke::revoke_grant;
+use crate::jobs::sync::sync_connection;
+use crate::platforms::Platforms;
 use crate::queue::{Backend, Queue};
 
 /// What every job handler gets besides its payload.
 #[derive(Clone, Debug)]
 pub struct JobContext {
     pub db: Db,
+    /// Opens the platform grants the jobs use.
+    pub secrets: Arc<SecretBox>,
+    /// The platform clients.
+    pub platforms: Arc<Platforms>,
     /// `host:pid`, recorded in job results.
     pub worker_name: String,
 }
 
 impl JobContext {
-    pub fn new(db: Db) -> Self {
+    pub fn new(db: Db, secrets: Arc<SecretBox>, platforms: Arc<Platforms>) -> Self {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_else(|_| "localhost".to_owned());
         Self {
             db,
+            secrets,
+            platforms,
             worker_name: format!("{host}:{}", std::process::id()),
         }
     }
@@ -39,7 +51,7 @@ pub struct Workers {
 }
 
 /// How many times a job that failed for a transient reason is tried again.
-const RETRIES: usize = 5;
+pub(crate) const RETRIES: usize = 5;
 
 impl Workers {
     /// Builds the workers for every job type on `queue`. `concurrency` bounds the jobs of each
@@ -79,11 +91,25 @@ impl Workers {
         }
         let monitor = Monitor::new().shutdown_timeout(shutdown_timeout);
         let monitor = match &queue.backend {
-            Backend::Sqlite { diagnostics, .. } => {
-                register!(monitor, diagnostics, "diagnostics", run_diagnostic)
+            Backend::Sqlite {
+                diagnostics,
+                syncs,
+                revocations,
+                ..
+            } => {
+                let monitor = register!(monitor, diagnostics, "diagnostics", run_diagnostic);
+                let monitor = register!(monitor, syncs, "syncs", sync_connection);
+                register!(monitor, revocations, "revocations", revoke_grant)
             }
-            Backend::Redis { diagnostics, .. } => {
-                register!(monitor, diagnostics, "diagnostics", run_diagnostic)
+            Backend::Redis {
+                diagnostics,
+                syncs,
+                revocations,
+                ..
+            } => {
+                let monitor = register!(monitor, diagnostics, "diagnostics", run_diagnostic);
+                let monitor = register!(monitor, syncs, "syncs", sync_connection);
+                register!(monitor, revocations, "revocations", revoke_grant)
             }
         };
         Ok(Self { monitor })

@@ -153,7 +153,7 @@ pub struct KpiReport {
 }
 
 /// A workspace's source of ad data: an ad platform, the sandbox, or CSV imports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionView {
     pub id: uuid::Uuid,
@@ -168,4 +168,26 @@ pub struct ConnectionView {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub ad_accounts: u64,
     pub campaigns: u64,
+    /// The sync running now or run last, with its progress.
+    pub sync: Option<crate::dto::jobs::JobView>,
+}
+
+/// Where to send the person to authorize a platform.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthorizationStart {
+    /// The platform's authorization page, with state (and PKCE where supported).
+    pub authorize_url: String,
+}
+
+/// One day of one channel, summed over its campaigns, for the spend and revenue chart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelDay {
+    pub date: chrono::NaiveDate,
+    pub channel: Channel,
+    pub currency: String,
+    pub spend_minor: i64,
+    pub revenue_minor: i64,
+    pub conversions: f64,
 }

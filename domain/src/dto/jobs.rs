@@ -49,18 +49,22 @@ impl JobStatus {
 pub enum JobKind {
     /// Checks that a worker can reach the database, and measures the queue's latency.
     Diagnostic,
+    /// Pulls a connection's accounts, campaigns and daily metrics from its platform.
+    Sync,
 }
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Diagnostic => "diagnostic",
+            Self::Sync => "sync",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "diagnostic" => Some(Self::Diagnostic),
+            "sync" => Some(Self::Sync),
             _ => None,
         }
     }

@@ -13,6 +13,10 @@ pub struct Model {
     pub budget_owner: String,
     pub daily_budget_minor: Option<i64>,
     pub created_at: DateTimeWithTimeZone,
+    /// The platform's ID of the object that owns the budget.
+    pub budget_external_id: Option<String>,
+    /// The platform's status (`ENABLED`, `ACTIVE`, `PAUSED`, ...).
+    pub status: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     pub status_message: Option<String>,
     pub last_sync_at: Option<DateTimeWithTimeZone>,
     pub created_at: DateTimeWithTimeZone,
+    /// The sync job running or last run, for progress.
+    pub sync_job_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

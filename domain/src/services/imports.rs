@@ -379,6 +379,8 @@ pub async fn import_csv(
                     budget_owner: Set("none".to_owned()),
                     daily_budget_minor: Set(None),
                     created_at: Set(now()),
+                    budget_external_id: Set(None),
+                    status: Set(None),
                 }
                 .insert(&txn)
                 .await
@@ -519,6 +521,7 @@ async fn csv_connection<C: ConnectionTrait>(
         status_message: Set(None),
         last_sync_at: Set(None),
         created_at: Set(now()),
+        sync_job_id: Set(None),
     }
     .insert(conn)
     .await

@@ -183,3 +183,94 @@ pub async fn report(
         rows,
     })
 }
+
+/// Digits after the decimal point of an ISO 4217 currency (2 when unknown).
+pub fn currency_exponent(currency: &str) -> u16 {
+    iso_currency::Currency::from_code(currency)
+        .and_then(|c| c.exponent())
+        .unwrap_or(2)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct DaySums {
+    campaign_id: uuid::Uuid,
+    date: NaiveDate,
+    currency: String,
+    spend: i64,
+    conversions: f64,
+    revenue: i64,
+}
+
+/// Spend, revenue and conversions per channel and day over `from..=to`, for the chart.
+#[tracing::instrument(skip_all, fields(tenant_id = %scope.tenant_id()))]
+pub async fn channel_days(
+    db: &Db,
+    scope: &TenantScope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<crate::dto::ad_data::ChannelDay>, AppError> {
+    use sea_orm::sea_query::{Alias, Expr, Func};
+    scope.require(Permission::View)?;
+    if to < from || (to - from).num_days() + 1 > MAX_DAYS {
+        return Err(AppError::validation(
+            "to",
+            format!("the range must run forward and span at most {MAX_DAYS} days"),
+        ));
+    }
+    let total = |c: metrics_daily::Column| {
+        Expr::from(Func::cast_as(Func::sum(Expr::col(c)), Alias::new("bigint")))
+    };
+    let rows = metrics_daily::Entity::find()
+        .select_only()
+        .column(metrics_daily::Column::CampaignId)
+        .column(metrics_daily::Column::Date)
+        .column(metrics_daily::Column::Currency)
+        .column_as(total(metrics_daily::Column::SpendMinor), "spend")
+        .column_as(
+            Expr::from(Func::sum(Expr::col(metrics_daily::Column::Conversions))),
+            "conversions",
+        )
+        .column_as(
+            total(metrics_daily::Column::ConversionValueMinor),
+            "revenue",
+        )
+        .filter(metrics_daily::Column::TenantId.eq(scope.tenant_id().as_uuid()))
+        .filter(metrics_daily::Column::Date.between(from, to))
+        .group_by(metrics_daily::Column::CampaignId)
+        .group_by(metrics_daily::Column::Date)
+        .group_by(metrics_daily::Column::Currency)
+        .into_model::<DaySums>()
+        .all(db.conn())
+        .await
+        .ctx("summing daily metrics by day")?;
+    let channels: HashMap<uuid::Uuid, Channel> = campaigns::Entity::find()
+        .filter(campaigns::Column::TenantId.eq(scope.tenant_id().as_uuid()))
+        .all(db.conn())
+        .await
+        .ctx("reading campaigns")?
+        .into_iter()
+        .map(|c| (c.id, Channel::parse(&c.channel).unwrap_or(Channel::Other)))
+        .collect();
+    let mut out: BTreeMap<(NaiveDate, Channel, String), crate::dto::ad_data::ChannelDay> =
+        BTreeMap::new();
+    for r in rows {
+        let channel = channels
+            .get(&r.campaign_id)
+            .copied()
+            .unwrap_or(Channel::Other);
+        let e = out
+            .entry((r.date, channel, r.currency.clone()))
+            .or_insert_with(|| crate::dto::ad_data::ChannelDay {
+                date: r.date,
+                channel,
+                currency: r.currency.clone(),
+                spend_minor: 0,
+                revenue_minor: 0,
+                conversions: 0.0,
+            });
+        e.spend_minor += r.spend;
+        e.revenue_minor += r.revenue;
+        e.conversions += r.conversions;
+    }
+    Ok(out.into_values().collect())
+}

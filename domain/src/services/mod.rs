@@ -11,6 +11,7 @@ pub mod auth;
 pub mod connections;
 pub mod diagnostics;
 pub mod imports;
+pub mod ingest;
 pub mod invitations;
 pub mod jobs;
 pub mod kpis;
@@ -39,6 +40,10 @@ pub struct Services {
     pub limiter: Arc<dyn RateLimiter>,
     /// Outgoing email, when SMTP is configured.
     pub mailer: Option<Arc<dyn Mailer>>,
+    /// Seals platform tokens and PKCE verifiers at rest.
+    pub secrets: Arc<crate::crypto::SecretBox>,
+    /// How far back syncs reach, and how often they run.
+    pub sync: connections::SyncSettings,
 }
 
 impl std::fmt::Debug for Services {

@@ -1,6 +1,7 @@
 //! HTTP handlers. Each one extracts, parses, calls one service and maps the result.
 
 pub mod accounts;
+pub mod connections;
 pub mod diagnostics;
 pub mod health;
 pub mod imports;

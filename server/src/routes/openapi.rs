@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, get};
 use utoipa::OpenApi;
 
-use crate::routes::{accounts, diagnostics, health, imports, jobs, workspaces};
+use crate::routes::{accounts, connections, diagnostics, health, imports, jobs, workspaces};
 
 /// The API's OpenAPI description.
 #[derive(OpenApi)]
@@ -25,6 +25,8 @@ use crate::routes::{accounts, diagnostics, health, imports, jobs, workspaces};
         workspaces::revoke_invitation, workspaces::list_api_keys, workspaces::create_api_key,
         workspaces::revoke_api_key, workspaces::audit_log,
         imports::import_metrics, imports::template, imports::kpis, imports::connections,
+        connections::authorize, connections::connect_sandbox, connections::sync_now,
+        connections::disconnect, connections::channel_days,
         diagnostics::start, jobs::get
     ),
     modifiers(&Security),

@@ -34,6 +34,8 @@ enum Fixture {
     ApiKey,
     /// A job (`{job}`).
     Job,
+    /// A sandbox connection (`{connection}`).
+    Connection,
 }
 
 struct Endpoint {
@@ -129,6 +131,27 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     ep("GET", "/kpis?from=2026-11-01&to=2026-11-30", ALL, &[200]),
     ep("GET", "/connections", ALL, &[200]),
+    ep("POST", "/connections/sandbox", ADMINS, &[201, 409]),
+    Endpoint {
+        fixture: Fixture::Connection,
+        ..ep("POST", "/connections/{connection}/sync", PLANNERS, &[202])
+    },
+    Endpoint {
+        fixture: Fixture::Connection,
+        consumes: true,
+        ..ep("DELETE", "/connections/{connection}", ADMINS, &[204])
+    },
+    Endpoint {
+        people_only: true,
+        // No platform is configured in this app: the allowed callers learn that.
+        ..ep("POST", "/connections/google_ads/authorize", ADMINS, &[422])
+    },
+    ep(
+        "GET",
+        "/metrics/channels?from=2026-11-01&to=2026-11-30",
+        ALL,
+        &[200],
+    ),
     Endpoint {
         fixture: Fixture::Job,
         ..ep("GET", "/jobs/{job}", ALL, &[200])
@@ -226,6 +249,7 @@ async fn prepare(
             "{job}",
             app.accepted_diagnostic(owner, ws).await.job_id.to_string(),
         )),
+        Fixture::Connection => Some(("{connection}", app.sandbox(owner, ws).await.id.to_string())),
     }
 }
 

@@ -69,6 +69,8 @@ async fn readyz_is_503_and_names_the_queue_when_the_queue_is_gone() {
         auth: app.services.auth.clone(),
         limiter: app.services.limiter.clone(),
         mailer: None,
+        secrets: app.services.secrets.clone(),
+        sync: app.services.sync,
     };
     let readiness = domain::services::system::readiness(&services).await;
     assert!(!readiness.ready);

@@ -194,6 +194,16 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
         smtp_url: None,
         mail_from: "Mixpilot <mixpilot@localhost>".into(),
         public_url: None,
+        encryption_key: None,
+        sync_backfill_days: 180,
+        sync_window_days: 28,
+        sync_interval_secs: 3600,
+        sync_pause_ms: 0,
+        google_ads: None,
+        meta: None,
+        linkedin: None,
+        microsoft_ads: None,
+        tiktok: None,
     }
 }
 
@@ -204,6 +214,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub services: Services,
+    /// What job handlers get, to drive them directly.
+    pub job_context: worker::JobContext,
     /// The PostgreSQL database's name (production mode).
     pub database: Option<String>,
     /// The Redis key prefix (production mode).
@@ -239,6 +251,7 @@ pub async fn spawn_app_with(mode: Mode, configure: impl FnOnce(&mut Settings)) -
         .expect("the application builds");
     let address = app.url();
     let services = app.services();
+    let job_context = app.job_context();
     let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (stopped_tx, stopped) = std::sync::mpsc::channel();
     tokio::spawn(async move {
@@ -266,6 +279,7 @@ pub async fn spawn_app_with(mode: Mode, configure: impl FnOnce(&mut Settings)) -
             .build()
             .expect("client"),
         services,
+        job_context,
         database,
         redis_namespace,
         _cleanup: cleanup,
@@ -435,6 +449,42 @@ impl TestApp {
     }
 
     /// Polls a job until it finishes, failing the test after `within`.
+    /// The workspace's sandbox connection, connected first if it is not.
+    pub async fn sandbox(
+        &self,
+        session: &Session,
+        workspace: TenantId,
+    ) -> domain::dto::ad_data::ConnectionView {
+        let list: Vec<domain::dto::ad_data::ConnectionView> = self
+            .client
+            .get(format!(
+                "{}/api/v1/workspaces/{workspace}/connections",
+                self.address
+            ))
+            .bearer_auth(&session.access_token)
+            .send()
+            .await
+            .expect("GET connections")
+            .json()
+            .await
+            .expect("connections");
+        if let Some(c) = list.into_iter().find(|c| c.platform == "sandbox") {
+            return c;
+        }
+        let res = self
+            .client
+            .post(format!(
+                "{}/api/v1/workspaces/{workspace}/connections/sandbox",
+                self.address
+            ))
+            .bearer_auth(&session.access_token)
+            .send()
+            .await
+            .expect("POST sandbox");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        res.json().await.expect("a ConnectionView")
+    }
+
     pub async fn wait_for_job(
         &self,
         session: &Session,

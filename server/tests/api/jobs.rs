@@ -82,7 +82,7 @@ both_modes! {
         let db = &app.services.db;
         let created = jobs::create(db, &scope, JobKind::Diagnostic).await.unwrap();
         let payload = RunDiagnostic { job_id: created.id, enqueued_at: Utc::now() };
-        let ctx = worker::JobContext::new(db.clone());
+        let ctx = app.job_context.clone();
         // The handler, called directly: once, then again as a redelivery would.
         worker::jobs::diagnostic::run_diagnostic(payload.clone(), Data::new(ctx.clone())).await.unwrap();
         let first = jobs::get(db, &scope, created.id).await.unwrap();

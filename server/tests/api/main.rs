@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod authz;
+mod connections;
 mod health;
 mod imports;
 mod jobs;

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod client;
+pub mod connections;
 pub mod jobs;
 pub mod system;
 pub mod workspaces;

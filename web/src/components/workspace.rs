@@ -53,6 +53,7 @@ where
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Overview,
+    Data,
     Members,
     ApiKeys,
     Audit,
@@ -62,6 +63,7 @@ impl Tab {
     fn label(self) -> &'static str {
         match self {
             Self::Overview => "Overview",
+            Self::Data => "Data and connections",
             Self::Members => "Members and invitations",
             Self::ApiKeys => "API keys",
             Self::Audit => "Audit log",
@@ -71,6 +73,7 @@ impl Tab {
     fn path(self) -> &'static str {
         match self {
             Self::Overview => "",
+            Self::Data => "/connections",
             Self::Members => "/members",
             Self::ApiKeys => "/api-keys",
             Self::Audit => "/audit",
@@ -80,6 +83,7 @@ impl Tab {
     fn testid(self) -> &'static str {
         match self {
             Self::Overview => "tab-overview",
+            Self::Data => "tab-data",
             Self::Members => "tab-members",
             Self::ApiKeys => "tab-api-keys",
             Self::Audit => "tab-audit",
@@ -88,7 +92,7 @@ impl Tab {
 
     /// The tabs `role` can use.
     pub fn visible_to(role: Role) -> Vec<Tab> {
-        let mut tabs = vec![Self::Overview, Self::Members];
+        let mut tabs = vec![Self::Overview, Self::Data, Self::Members];
         if role.can(Permission::ManageApiKeys) {
             tabs.push(Self::ApiKeys);
         }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod audit;
+pub mod connections;
 pub mod invitation;
 pub mod members;
 pub mod not_found;

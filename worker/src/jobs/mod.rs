@@ -3,6 +3,8 @@
 //! returns a retryable error, and the worker retries with backoff.
 
 pub mod diagnostic;
+pub mod revoke;
+pub mod sync;
 
 use apalis::prelude::{AbortError, BoxDynError};
 use domain::{AppError, ErrorCode};
