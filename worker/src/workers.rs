@@ -75,9 +75,12 @@ impl Workers {
             ($monitor:expr, $storage:expr, $name:literal, $handler:expr) => {{
                 let storage = $storage.clone();
                 let ctx = ctx.clone();
+                // Unique per process: a worker that dies is recognized by its name, and its
+                // jobs go back to the queue when another process's heartbeat finds it silent.
+                let process = ctx.worker_name.clone();
                 let backoff = backoff.clone();
                 $monitor.register(move |run| {
-                    WorkerBuilder::new(format!("{}-{run}", $name))
+                    WorkerBuilder::new(format!("{}@{process}-{run}", $name))
                         .backend(storage.clone())
                         .data(ctx.clone())
                         .concurrency(concurrency)
