@@ -170,7 +170,20 @@ mod tests {
     fn only_owners_hand_out_the_owner_role_and_viewers_see_no_admin_tabs() {
         assert!(assignable_roles(Role::Owner).contains(&Role::Owner));
         assert!(!assignable_roles(Role::Admin).contains(&Role::Owner));
-        assert_eq!(Tab::visible_to(Role::Viewer), [Tab::Overview, Tab::Members]);
-        assert_eq!(Tab::visible_to(Role::Admin).len(), 4);
+        // Everyone reads the workspace's data; only admins see keys and the audit log.
+        assert_eq!(
+            Tab::visible_to(Role::Viewer),
+            [Tab::Overview, Tab::Data, Tab::Members]
+        );
+        assert_eq!(
+            Tab::visible_to(Role::Admin),
+            [
+                Tab::Overview,
+                Tab::Data,
+                Tab::Members,
+                Tab::ApiKeys,
+                Tab::Audit
+            ]
+        );
     }
 }
