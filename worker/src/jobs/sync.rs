@@ -202,11 +202,11 @@ impl Session<'_> {
     }
 }
 
-/// Today in an IANA time zone (UTC if the zone is unknown).
-fn today_in(zone: &str) -> NaiveDate {
+/// The day `at` falls on in an IANA time zone (UTC if the zone is unknown).
+fn day_in(zone: &str, at: chrono::DateTime<Utc>) -> NaiveDate {
     match zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => Utc::now().with_timezone(&tz).date_naive(),
-        Err(_) => Utc::now().date_naive(),
+        Ok(tz) => at.with_timezone(&tz).date_naive(),
+        Err(_) => at.date_naive(),
     }
 }
 
@@ -279,7 +279,9 @@ async fn run(job: &SyncConnection, ctx: &JobContext) -> Result<SyncSummary, Sync
             })
             .collect();
         let ids = ingest::upsert_campaigns(&ctx.db, job.tenant_id, account_id, &records).await?;
-        let today = today_in(&account.time_zone);
+        // The span ends on the day the job was enqueued, so a run resumed after midnight cuts
+        // the same chunks as the run it resumes.
+        let today = day_in(&account.time_zone, job.enqueued_at);
         let from = today - chrono::Duration::days(i64::from(job.days.max(1)) - 1);
         let range = DateRange::new(from, today)?;
         first = Some(first.map_or(from, |f| f.min(from)));
