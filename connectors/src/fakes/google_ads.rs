@@ -236,6 +236,8 @@ async fn revoke(data: web::Data<Shared>, form: web::Form<RevokeForm>) -> HttpRes
 }
 
 /// The bearer token's check and the injected faults, as Google answers them.
+// Refusals are whole actix responses, built only when a request is refused.
+#[allow(clippy::result_large_err)]
 fn guard(state: &mut FakeState, req: &HttpRequest, path: &str) -> Result<(), HttpResponse> {
     let token = req
         .headers()

@@ -135,6 +135,8 @@ async fn revoke_token(data: web::Data<Shared>, body: web::Json<Value>) -> HttpRe
 
 /// The `Access-Token` check and the injected faults, as TikTok answers them: HTTP 200 and a
 /// code (a 5xx is a real server failure).
+// Refusals are whole actix responses, built only when a request is refused.
+#[allow(clippy::result_large_err)]
 fn guard(state: &mut FakeState, req: &HttpRequest) -> Result<(), HttpResponse> {
     let path = req.path().to_owned();
     let method = req.method().as_str().to_owned();
@@ -178,6 +180,7 @@ fn guard(state: &mut FakeState, req: &HttpRequest) -> Result<(), HttpResponse> {
 }
 
 /// A JSON array passed in the query string.
+#[allow(clippy::result_large_err)]
 fn json_param<T: serde::de::DeserializeOwned>(
     query: &std::collections::HashMap<String, String>,
     name: &str,
