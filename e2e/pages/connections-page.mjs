@@ -14,11 +14,23 @@ export class ConnectionsPage {
     this.legend = page.getByTestId('legend-item');
     this.kpis = page.getByTestId('channel-kpis');
     this.error = page.getByTestId('connect-error');
+    this.csvFile = page.getByTestId('csv-file');
+    this.csvUpload = page.getByTestId('csv-upload');
+    this.importRefused = page.getByTestId('import-refused');
+    this.importProblems = page.getByTestId('import-problem');
+    this.importDone = page.getByTestId('import-done');
+    this.csvRow = page.getByTestId('connection-csv');
   }
 
   async open(workspaceId) {
     await this.page.goto(`${this.baseUrl}/w/${workspaceId}/connections`);
     await waitForHydration(this.page);
+  }
+
+  /** Chooses a file with `contents` named `name` and uploads it. */
+  async importCsv(name, contents) {
+    await this.csvFile.setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(contents) });
+    await this.csvUpload.click();
   }
 
   async connectSandbox() {

@@ -60,3 +60,41 @@ test('connecting the sandbox shows the backfill progress, then the channel chart
   assert.deepEqual(errors, [], 'no uncaught errors in the page');
   await context.close();
 });
+
+test('a CSV with one bad row imports nothing and names the row and column; the fixed file imports', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  const signUp = new SignUpPage(page, app.url);
+  await signUp.open();
+  await signUp.signUp({
+    name: 'Casey Csv', email: uniqueEmail('csv'), password: PASSWORD,
+    workspace: 'Csv Co', kind: 'brand',
+  });
+  const workspace = new WorkspacePage(page, app.url);
+  await workspace.name.getByText('Csv Co').waitFor();
+  const data = new ConnectionsPage(page, app.url);
+  await data.open(workspace.id());
+
+  const header = 'date,channel,campaign,currency,spend,impressions,clicks,conversions,revenue\n';
+  const good = '2026-11-01,search,Brand search,USD,1250.00,48000,2100,95,11875.50\n';
+  const bad = '2026-11-02,search,Brand search,USD,12.5.0,48000,2100,95,11875.50\n';
+  await data.importCsv('metrics.csv', header + good + bad);
+
+  // Line 3 (the header is line 1), the spend column.
+  await data.importRefused.waitFor({ timeout: 15_000 });
+  const problems = await data.importProblems.allInnerTexts();
+  assert.equal(problems.length, 1, `one problem: ${problems}`);
+  assert.match(problems[0], /^3\s+spend\s+/);
+  assert.equal(await data.csvRow.count(), 0, 'nothing was imported');
+
+  const fixed = '2026-11-02,search,Brand search,USD,12.50,48000,2100,95,11875.50\n';
+  await data.importCsv('metrics.csv', header + good + fixed);
+  await data.importDone.waitFor({ timeout: 15_000 });
+  assert.match(await data.importDone.innerText(), /Imported 2 rows: 2 new days/);
+  await data.csvRow.waitFor({ timeout: 15_000 });
+  assert.deepEqual(errors, [], 'no uncaught errors in the page');
+  await context.close();
+});

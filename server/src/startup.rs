@@ -120,6 +120,13 @@ impl Backends {
             mailer: self.mailer.clone(),
             secrets: self.secrets.clone(),
             sync: self.sync,
+            connectable: self
+                .platforms
+                .configured()
+                .into_iter()
+                .filter(|p| *p != connectors::Platform::Sandbox)
+                .map(|p| p.as_str().to_owned())
+                .collect(),
         }
     }
 
@@ -229,6 +236,11 @@ impl Application {
                 .app_data(web::Data::new(address_policy))
                 .app_data(platforms.clone())
                 .app_data(web::Data::new(public_url.clone()))
+                // Bodies read whole (server functions; the CSV import sets its own, larger
+                // limit): a CSV upload from the page, JSON-escaped, fits.
+                .app_data(web::PayloadConfig::new(
+                    routes::imports::MAX_CSV_BYTES + routes::imports::MAX_CSV_BYTES / 4,
+                ))
                 .app_data(web::JsonConfig::default().error_handler(|err, _| {
                     ApiError::from(AppError::validation("body", err)).into()
                 }))

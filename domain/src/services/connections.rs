@@ -187,13 +187,15 @@ async fn view(
 
 /// Starts an authorization at a platform: returns the `state` to send and the PKCE verifier
 /// whose challenge goes with it. The state is stored hashed and the verifier sealed; both are
-/// good for one callback, by the same person, within 15 minutes.
+/// good for one callback, by the same person, within 15 minutes. With `reauthorize`, the
+/// callback renews that connection's grant instead of creating a connection.
 #[tracing::instrument(skip_all, fields(tenant_id = %scope.tenant_id(), platform))]
 pub async fn begin_authorization(
     services: &Services,
     scope: &TenantScope,
     principal: &Principal,
     platform: &str,
+    reauthorize: Option<uuid::Uuid>,
     pkce_verifier: &str,
 ) -> Result<String, AppError> {
     scope.require(Permission::ManageWorkspace)?;
@@ -203,6 +205,16 @@ pub async fn begin_authorization(
             "platform",
             "the sandbox connects without authorization",
         ));
+    }
+    // Re-authorizing: the connection must be this workspace's, and to this platform.
+    if let Some(id) = reauthorize {
+        let c = find(&services.db, scope, id).await?;
+        if c.platform != platform {
+            return Err(AppError::validation(
+                "connection_id",
+                format!("this connection is to {}, not {platform}", c.platform),
+            ));
+        }
     }
     let user = principal.user_id().ok_or_else(|| {
         AppError::new(
@@ -220,7 +232,7 @@ pub async fn begin_authorization(
         verifier: Set(services
             .secrets
             .seal(pkce_verifier.as_bytes(), hash.as_bytes())?),
-        connection_id: Set(None),
+        connection_id: Set(reauthorize),
         expires_at: Set(now() + Duration::minutes(AUTHORIZATION_TTL_MINUTES)),
         created_at: Set(now()),
     }

@@ -44,6 +44,9 @@ pub struct Services {
     pub secrets: Arc<crate::crypto::SecretBox>,
     /// How far back syncs reach, and how often they run.
     pub sync: connections::SyncSettings,
+    /// The ad platforms this server has credentials for (`google_ads`, `meta`, ...): the ones a
+    /// person can connect. The sandbox is always there and not listed.
+    pub connectable: Arc<[String]>,
 }
 
 impl std::fmt::Debug for Services {

@@ -64,6 +64,7 @@ async fn authorization_url(
     scope: &domain::scope::TenantScope,
     principal: &Principal,
     platform: Platform,
+    reauthorize: Option<uuid::Uuid>,
 ) -> Result<String, AppError> {
     // Who may, before what is configured: a viewer learns nothing about the server's setup.
     scope.require(domain::authz::Permission::ManageWorkspace)?;
@@ -80,9 +81,15 @@ async fn authorization_url(
         )
     })?;
     let verifier = connectors::oauth::pkce_verifier();
-    let state =
-        connections::begin_authorization(services, scope, principal, platform.as_str(), &verifier)
-            .await?;
+    let state = connections::begin_authorization(
+        services,
+        scope,
+        principal,
+        platform.as_str(),
+        reauthorize,
+        &verifier,
+    )
+    .await?;
     let url = client
         .authorize_url(&AuthorizeRequest {
             redirect_uri: public_url.callback(platform),
@@ -93,10 +100,17 @@ async fn authorization_url(
     Ok(url.into())
 }
 
+/// Which connection an authorization renews, if any.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReauthorizeQuery {
+    /// Renew this connection's grant (after "needs re-authorization") instead of adding one.
+    connection_id: Option<uuid::Uuid>,
+}
+
 /// Starts connecting a platform (owner, admin): the URL to send the person to. The platform
 /// sends them back to `/oauth/{platform}/callback`.
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace_id}/connections/{platform}/authorize", tag = "data",
-    params(("workspace_id" = String, Path), ("platform" = String, Path)),
+    params(("workspace_id" = String, Path), ("platform" = String, Path), ReauthorizeQuery),
     responses((status = 200, description = "Where to send the person", body = AuthorizationStart)))]
 #[post("/workspaces/{workspace_id}/connections/{platform}/authorize")]
 pub async fn authorize(
@@ -106,6 +120,7 @@ pub async fn authorize(
     scope: Scoped,
     principal: Authenticated,
     path: web::Path<(String, String)>,
+    query: web::Query<ReauthorizeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let platform = platform(&path.1)?;
     let url = authorization_url(
@@ -115,6 +130,7 @@ pub async fn authorize(
         &scope.0,
         &principal.0,
         platform,
+        query.connection_id,
     )
     .await?;
     Ok(HttpResponse::Ok().json(AuthorizationStart { authorize_url: url }))
@@ -123,28 +139,46 @@ pub async fn authorize(
 #[derive(Debug, Deserialize)]
 pub struct StartQuery {
     workspace_id: TenantId,
+    connection_id: Option<uuid::Uuid>,
 }
 
-/// The connect button's target: starts the authorization and redirects the browser to the
-/// platform.
+/// Sends a browser that is not signed in to the sign-in page, which brings it back here.
+fn sign_in_first(req: &actix_web::HttpRequest) -> HttpResponse {
+    let back = match req.uri().path_and_query() {
+        Some(pq) => pq.as_str().to_owned(),
+        None => req.path().to_owned(),
+    };
+    let next: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/sign-in?next={next}")))
+        .finish()
+}
+
+/// The connect (and re-authorize) button's target: starts the authorization and redirects the
+/// browser to the platform. A browser that is not signed in goes to sign in first.
 #[get("/oauth/{platform}/start")]
 pub async fn start(
+    req: actix_web::HttpRequest,
     services: web::Data<Services>,
     platforms: web::Data<worker::Platforms>,
     public_url: web::Data<PublicUrl>,
-    principal: Authenticated,
+    principal: Option<Authenticated>,
     path: web::Path<String>,
     query: web::Query<StartQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let Some(Authenticated(principal)) = principal else {
+        return Ok(sign_in_first(&req));
+    };
     let platform = platform(&path)?;
-    let scope = workspaces::scope(&services.db, &principal.0, query.workspace_id).await?;
+    let scope = workspaces::scope(&services.db, &principal, query.workspace_id).await?;
     let url = authorization_url(
         &services,
         &platforms,
         &public_url,
         &scope,
-        &principal.0,
+        &principal,
         platform,
+        query.connection_id,
     )
     .await?;
     Ok(HttpResponse::SeeOther()
@@ -163,24 +197,29 @@ pub struct CallbackQuery {
 }
 
 /// Where the platform sends the browser back: exchanges the code, stores the grant sealed,
-/// starts the backfill, and shows the connections page.
+/// starts the backfill, and shows the connections page, with what happened in its query
+/// (`connected=`, `declined=1` or `error=`). A browser that is not signed in signs in first.
 #[get("/oauth/{platform}/callback")]
 pub async fn callback(
+    req: actix_web::HttpRequest,
     services: web::Data<Services>,
     platforms: web::Data<worker::Platforms>,
     public_url: web::Data<PublicUrl>,
-    principal: Authenticated,
+    principal: Option<Authenticated>,
     path: web::Path<String>,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let Some(Authenticated(principal)) = principal else {
+        return Ok(sign_in_first(&req));
+    };
     let platform = platform(&path)?;
     let state = query
         .state
         .as_deref()
         .ok_or_else(|| AppError::validation("state", "the platform sent no state"))?;
     let pending =
-        connections::take_authorization(&services, &principal.0, platform.as_str(), state).await?;
-    let back = |outcome: &str| {
+        connections::take_authorization(&services, &principal, platform.as_str(), state).await?;
+    let back = |outcome: String| {
         HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
@@ -190,32 +229,47 @@ pub async fn callback(
     };
     if let Some(error) = &query.error {
         tracing::info!(%error, description = ?query.error_description, "authorization declined");
-        return Ok(back("declined=1"));
+        return Ok(back("declined=1".to_owned()));
     }
     let code = query
         .code
         .clone()
         .or_else(|| query.auth_code.clone())
         .ok_or_else(|| AppError::validation("code", "the platform sent no code"))?;
-    let scope = workspaces::scope(&services.db, &principal.0, pending.tenant_id).await?;
+    let scope = workspaces::scope(&services.db, &principal, pending.tenant_id).await?;
     let client = platforms.get(platform).ok_or_else(|| {
         AppError::validation(
             "platform",
             format!("{} is not configured on this server", platform.label()),
         )
     })?;
-    let tokens = client
-        .exchange_code(&CodeExchange {
-            code,
-            redirect_uri: public_url.callback(platform),
-            pkce_verifier: pending.pkce_verifier.clone(),
-        })
-        .await
-        .map_err(connector_error)?;
-    let accounts = client
-        .list_accounts(&tokens)
-        .await
-        .map_err(connector_error)?;
+    // The state is used up: from here on, a platform's refusal goes back to the page that
+    // started the flow, in words, rather than to a bare error document.
+    let grant = async {
+        let tokens = client
+            .exchange_code(&CodeExchange {
+                code,
+                redirect_uri: public_url.callback(platform),
+                pkce_verifier: pending.pkce_verifier.clone(),
+            })
+            .await?;
+        let accounts = client.list_accounts(&tokens).await?;
+        Ok::<_, connectors::ConnectorError>((tokens, accounts))
+    };
+    let (tokens, accounts) = match grant.await {
+        Ok(grant) => grant,
+        Err(e) => {
+            tracing::warn!(error = %e, platform = platform.as_str(), "connecting failed at the platform");
+            let message = format!(
+                "{} refused the connection: {}",
+                platform.label(),
+                e.message()
+            );
+            let message: String =
+                url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
+            return Ok(back(format!("error={message}")));
+        }
+    };
     let display_name = match accounts.as_slice() {
         [] => platform.label().to_owned(),
         [one] => format!("{} · {}", platform.label(), one.name),
@@ -231,7 +285,7 @@ pub async fn callback(
         Some(id) => connections::reconnect(&services, &scope, id, new).await?,
         None => connections::connect(&services, &scope, new).await?,
     };
-    Ok(back(&format!("connected={}", platform.as_str())))
+    Ok(back(format!("connected={}", platform.as_str())))
 }
 
 /// Connects the sandbox platform (owner, admin): simulated history with known response curves,

@@ -71,6 +71,7 @@ async fn readyz_is_503_and_names_the_queue_when_the_queue_is_gone() {
         mailer: None,
         secrets: app.services.secrets.clone(),
         sync: app.services.sync,
+        connectable: app.services.connectable.clone(),
     };
     let readiness = domain::services::system::readiness(&services).await;
     assert!(!readiness.ready);

@@ -14,5 +14,6 @@ mod jobs;
 mod metrics;
 mod openapi;
 mod pages;
+mod platforms;
 mod smtp;
 mod tenancy;

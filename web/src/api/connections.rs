@@ -1,7 +1,8 @@
-use domain::dto::ad_data::ConnectionView;
+use domain::dto::ad_data::{ConnectionView, CsvProblem, ImportReport};
 use domain::dto::jobs::JobView;
 use domain::ids::TenantId;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
@@ -103,4 +104,56 @@ pub async fn channel_chart(workspace: TenantId, days: u32) -> Result<ChannelChar
         caption: format!("{} to {}", kpis.from, kpis.to),
         table,
     })
+}
+
+/// The ad platforms this server can connect (it has their app credentials).
+#[server(prefix = "/rpc", endpoint = "connectable_platforms", client = Rpc)]
+pub async fn connectable_platforms(workspace: TenantId) -> Result<Vec<String>, ApiError> {
+    let services = super::services()?;
+    // Only people of the workspace learn what the server is set up for.
+    super::scope(workspace).await?;
+    Ok(services.connectable.to_vec())
+}
+
+/// What an upload did: imported, or refused with its problems listed by row and column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ImportOutcome {
+    Imported(ImportReport),
+    Refused {
+        message: String,
+        /// Every problem in the file; `problems` lists the first ones.
+        total: u64,
+        problems: Vec<CsvProblem>,
+    },
+}
+
+/// Imports a CSV of daily metrics (the same import as `POST /imports/metrics`). A file with
+/// problems is refused whole, and they come back as the outcome rather than as an error.
+#[server(prefix = "/rpc", endpoint = "import_metrics", client = Rpc, input = Json)]
+pub async fn import_metrics(workspace: TenantId, csv: String) -> Result<ImportOutcome, ApiError> {
+    let services = super::services()?;
+    let scope = super::scope(workspace).await?;
+    match domain::services::imports::import_csv(&services.db, &scope, csv.as_bytes()).await {
+        Ok(report) => Ok(ImportOutcome::Imported(report)),
+        Err(e) if e.code == domain::ErrorCode::Validation => {
+            let details = e.body().details.unwrap_or_default();
+            let problems: Vec<CsvProblem> = details
+                .get("problems")
+                .cloned()
+                .and_then(|p| serde_json::from_value(p).ok())
+                .unwrap_or_default();
+            if problems.is_empty() {
+                return Err(e.into());
+            }
+            Ok(ImportOutcome::Refused {
+                message: e.message.clone(),
+                total: details
+                    .get("total")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(problems.len() as u64),
+                problems,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
 }

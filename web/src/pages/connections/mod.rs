@@ -13,7 +13,8 @@ use leptos_meta::Title;
 
 use crate::api::ApiError;
 use crate::api::connections::{
-    ChannelChartView, channel_chart, connect_sandbox, disconnect, list_connections, sync_connection,
+    ChannelChartView, ImportOutcome, channel_chart, connect_sandbox, connectable_platforms,
+    disconnect, import_metrics, list_connections, sync_connection,
 };
 use crate::components::badge::{Badge, Tone};
 use crate::components::forms::{ErrorNotice, FormAlert, error_message};
@@ -35,6 +36,7 @@ const CHART_DAYS: u32 = 90;
 type Connect = Action<TenantId, Result<ConnectionView, ApiError>>;
 type Sync = Action<(TenantId, uuid::Uuid), Result<domain::dto::jobs::JobView, ApiError>>;
 type Disconnect = Action<(TenantId, uuid::Uuid), Result<(), ApiError>>;
+type Import = Action<(TenantId, String), Result<ImportOutcome, ApiError>>;
 
 /// `/w/{id}/connections`.
 #[component]
@@ -43,6 +45,8 @@ pub fn Connections() -> impl IntoView {
     let connect: Connect = Action::new(|ws: &TenantId| connect_sandbox(*ws));
     let sync: Sync = Action::new(|(ws, id): &(TenantId, uuid::Uuid)| sync_connection(*ws, *id));
     let remove: Disconnect = Action::new(|(ws, id): &(TenantId, uuid::Uuid)| disconnect(*ws, *id));
+    let import: Import =
+        Action::new(|(ws, csv): &(TenantId, String)| import_metrics(*ws, csv.clone()));
     // Refreshed by every action, and every two seconds while a sync runs.
     let tick = RwSignal::new(0u32);
     let connections = Resource::new(
@@ -52,6 +56,7 @@ pub fn Connections() -> impl IntoView {
                 connect.version().get(),
                 sync.version().get(),
                 remove.version().get(),
+                import.version().get(),
                 tick.get(),
             )
         },
@@ -62,6 +67,7 @@ pub fn Connections() -> impl IntoView {
             (
                 data.id.get(),
                 remove.version().get(),
+                import.version().get(),
                 syncs_finished(connections),
             )
         },
@@ -83,11 +89,15 @@ pub fn Connections() -> impl IntoView {
     view! {
         <Title text="Data and connections" />
         <WorkspaceHeader data />
+        <OAuthOutcome />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                data.workspace.await.ok().map(|ws| {
-                    let manage = ws.role.can(Permission::ManageWorkspace);
-                    view! { <ConnectPanel workspace=ws.id manage connect /> }
+                let ws = data.workspace.await.ok()?;
+                let manage = ws.role.can(Permission::ManageWorkspace);
+                let available = connectable_platforms(ws.id).await.unwrap_or_default();
+                Some(view! {
+                    <ConnectPanel workspace=ws.id manage connect available />
+                    {ws.role.can(Permission::Plan).then(|| view! { <CsvImport workspace=ws.id import /> })}
                 })
             })}
         </Suspense>
@@ -141,8 +151,53 @@ fn syncs_finished(connections: Resource<Result<Vec<ConnectionView>, ApiError>>) 
         .unwrap_or(0)
 }
 
+/// What the platform's redirect back said (`?connected=`, `?declined=1`, `?error=`).
 #[component]
-fn ConnectPanel(workspace: TenantId, manage: bool, connect: Connect) -> impl IntoView {
+fn OAuthOutcome() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        let q = query.read();
+        if let Some(platform) = q.get("connected") {
+            let label = PLATFORMS
+                .iter()
+                .find(|(id, _)| *id == platform)
+                .map_or(platform.clone(), |(_, label)| (*label).to_owned());
+            Some(
+                view! {
+                    <p class="notice" role="status" data-testid="oauth-connected">
+                        {format!("{label} is connected. Its history is being pulled in below.")}
+                    </p>
+                }
+                .into_any(),
+            )
+        } else if q.get("declined").is_some() {
+            Some(
+                view! {
+                    <p class="notice" role="status" data-testid="oauth-declined">
+                        "The platform's sign-in was cancelled: nothing was connected."
+                    </p>
+                }
+                .into_any(),
+            )
+        } else {
+            q.get("error").map(|message| {
+                view! {
+                    <p class="error" role="alert" data-testid="oauth-error">{message}</p>
+                }
+                .into_any()
+            })
+        }
+    }
+}
+
+#[component]
+fn ConnectPanel(
+    workspace: TenantId,
+    manage: bool,
+    connect: Connect,
+    /// The platforms this server has credentials for.
+    available: Vec<String>,
+) -> impl IntoView {
     if !manage {
         return view! {
             <p class="notice" data-testid="connect-forbidden">
@@ -170,15 +225,30 @@ fn ConnectPanel(workspace: TenantId, manage: bool, connect: Connect) -> impl Int
                 {PLATFORMS
                     .iter()
                     .map(|(id, label)| {
-                        view! {
-                            <a
-                                class="button secondary"
-                                rel="external"
-                                data-testid=format!("connect-{id}")
-                                href=format!("/oauth/{id}/start?workspace_id={workspace}")
-                            >
-                                "Connect " {*label}
-                            </a>
+                        if available.iter().any(|a| a == id) {
+                            view! {
+                                <a
+                                    class="button secondary"
+                                    rel="external"
+                                    data-testid=format!("connect-{id}")
+                                    href=format!("/oauth/{id}/start?workspace_id={workspace}")
+                                >
+                                    "Connect " {*label}
+                                </a>
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <span
+                                    class="button secondary disabled"
+                                    aria-disabled="true"
+                                    title="This server has no app credentials for this platform"
+                                    data-testid=format!("connect-{id}-unavailable")
+                                >
+                                    "Connect " {*label}
+                                </span>
+                            }
+                            .into_any()
                         }
                     })
                     .collect_view()}
@@ -186,7 +256,8 @@ fn ConnectPanel(workspace: TenantId, manage: bool, connect: Connect) -> impl Int
             <p class="hint">
                 "The sandbox is a simulated store whose true response curves are known: try "
                 "Mixpilot on it without credentials. Platforms are connected through their own "
-                "sign-in; tokens are stored encrypted and never shown."
+                "sign-in; tokens are stored encrypted and never shown. A platform shown greyed "
+                "out needs its app credentials in the server's configuration first."
             </p>
             <FormAlert message=alert testid="connect-error" />
         </section>
@@ -279,6 +350,12 @@ fn ConnectionTable(
                                                 "Sync now"
                                             </button>
                                         })}
+                                        {(can_manage && c.status == "needs_reauth" && platform != "csv" && platform != "sandbox").then(|| view! {
+                                            <a class="button" rel="external" data-testid="reauthorize"
+                                                href=format!("/oauth/{platform}/start?workspace_id={workspace}&connection_id={id}")>
+                                                "Re-authorize"
+                                            </a>
+                                        })}
                                         {can_manage.then(|| view! {
                                             <button type="button" class="button danger" data-testid="disconnect"
                                                 disabled=move || remove.pending().get()
@@ -296,6 +373,123 @@ fn ConnectionTable(
         </section>
     }
     .into_any()
+}
+
+/// Upload of a CSV of daily metrics, with the problems of a refused file listed by row and
+/// column.
+#[component]
+fn CsvImport(workspace: TenantId, import: Import) -> impl IntoView {
+    let file: NodeRef<leptos::html::Input> = NodeRef::new();
+    let read_error = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        read_error.set(None);
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = file.get() {
+            leptos::task::spawn_local(async move {
+                match read_chosen_file(&input).await {
+                    Ok(csv) => {
+                        import.dispatch((workspace, csv));
+                    }
+                    Err(message) => read_error.set(Some(message)),
+                }
+            });
+        }
+        // The form is only submitted in the browser.
+        #[cfg(not(feature = "hydrate"))]
+        let _ = workspace;
+    };
+    let alert = Signal::derive(move || {
+        read_error
+            .get()
+            .or_else(|| error_message(import.value().get()))
+    });
+    view! {
+        <section aria-labelledby="import-heading">
+            <h2 id="import-heading">"Import a CSV"</h2>
+            <p class="hint">
+                "One row per day and channel or campaign: date, channel, campaign (optional), "
+                "currency, spend, impressions, clicks, conversions, revenue. The whole file is "
+                "checked before anything is written; importing the same file again changes nothing. "
+                <a href="/api/v1/imports/metrics/template.csv" rel="external" download data-testid="csv-template">
+                    "Download the template"
+                </a>
+                "."
+            </p>
+            <form class="inline-form" on:submit=on_submit data-testid="csv-import">
+                <label>
+                    <span>"File"</span>
+                    <input type="file" name="csv" accept=".csv,text/csv" required node_ref=file data-testid="csv-file" />
+                </label>
+                <button type="submit" class="button" data-testid="csv-upload" disabled=move || import.pending().get()>
+                    {move || if import.pending().get() { "Importing…" } else { "Import" }}
+                </button>
+            </form>
+            <FormAlert message=alert testid="import-error" />
+            {move || match import.value().get() {
+                Some(Ok(ImportOutcome::Imported(r))) => Some(view! {
+                    <p class="notice" role="status" data-testid="import-done">
+                        {format!(
+                            "Imported {} rows: {} new days, {} changed, {} unchanged; {} new campaigns.",
+                            r.rows, r.inserted, r.updated, r.unchanged, r.campaigns_created
+                        )}
+                    </p>
+                }.into_any()),
+                Some(Ok(ImportOutcome::Refused { message, total, problems })) => {
+                    let more = total.saturating_sub(problems.len() as u64);
+                    Some(view! {
+                        <div class="import-report" role="alert" data-testid="import-refused">
+                            <p class="error">{message}</p>
+                            <table data-testid="import-problems">
+                                <caption>"Nothing was imported. Fix these and upload the file again."</caption>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Row"</th>
+                                        <th scope="col">"Column"</th>
+                                        <th scope="col">"Problem"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {problems.into_iter().map(|p| view! {
+                                        <tr data-testid="import-problem">
+                                            <td>{p.row}</td>
+                                            <td>{if p.column.is_empty() { "—".to_owned() } else { p.column }}</td>
+                                            <td>{p.message}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {(more > 0).then(|| view! { <p class="hint">{format!("…and {more} more.")}</p> })}
+                        </div>
+                    }.into_any())
+                }
+                _ => None,
+            }}
+        </section>
+    }
+}
+
+/// The text of the file chosen in `input`.
+#[cfg(feature = "hydrate")]
+async fn read_chosen_file(input: &web_sys::HtmlInputElement) -> Result<String, String> {
+    /// The server's limit for imports.
+    const MAX_UPLOAD_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+    let file = input
+        .files()
+        .and_then(|files| files.get(0))
+        .ok_or_else(|| "Choose a CSV file first.".to_owned())?;
+    if file.size() > MAX_UPLOAD_BYTES {
+        return Err(format!(
+            "{} is larger than the {} MiB an import takes; split it by date.",
+            file.name(),
+            MAX_UPLOAD_BYTES / 1024.0 / 1024.0
+        ));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|_| format!("{} could not be read.", file.name()))?;
+    text.as_string()
+        .ok_or_else(|| format!("{} is not a text file.", file.name()))
 }
 
 #[component]
