@@ -1,5 +1,6 @@
 //! The standard parts of OAuth2 (RFC 6749 authorization code, refresh, PKCE per RFC 7636), on
-//! the `oauth2` crate. Google, LinkedIn and Microsoft use them as they are; Meta adds a
+//! the `oauth2` crate. Google and Microsoft use them as they are; LinkedIn builds its
+//! authorization URL here but answers token calls without `token_type`, Meta adds a
 //! long-lived exchange and TikTok wraps its own token call (see their modules).
 
 use chrono::{DateTime, Utc};
@@ -81,7 +82,8 @@ pub struct OAuthApp {
     pub authorize_url: Url,
     pub token_url: Url,
     pub scopes: Vec<String>,
-    /// Whether to send a PKCE challenge (Google, Microsoft and LinkedIn's web flow accept one).
+    /// Whether to send a PKCE challenge (Google and Microsoft accept one; LinkedIn's web flow
+    /// does not).
     pub pkce: bool,
     /// Extra query parameters of the authorization URL (`access_type=offline`, `prompt=consent`).
     pub extra_params: Vec<(String, String)>,

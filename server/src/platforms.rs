@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use connectors::{google_ads, meta, tiktok};
+use connectors::{google_ads, linkedin, meta, tiktok};
 use secrecy::ExposeSecret as _;
 
 use crate::config::{PlatformCredentials, Settings};
@@ -32,6 +32,13 @@ pub fn build(settings: &Settings) -> anyhow::Result<worker::Platforms> {
         };
         platforms = platforms.with(Arc::new(meta::Client::new(config)));
     }
+    if let Some(c) = &settings.linkedin {
+        let config = match base_url(c, "linkedin")? {
+            Some(base) => linkedin::Config::at(&base, &c.client_id, secret(c)),
+            None => linkedin::Config::production(&c.client_id, secret(c)),
+        };
+        platforms = platforms.with(Arc::new(linkedin::Client::new(config)));
+    }
     if let Some(c) = &settings.tiktok {
         let config = match base_url(c, "tiktok")? {
             Some(base) => tiktok::Config::at(&base, &c.client_id, secret(c)),
@@ -39,12 +46,9 @@ pub fn build(settings: &Settings) -> anyhow::Result<worker::Platforms> {
         };
         platforms = platforms.with(Arc::new(tiktok::Client::new(config)));
     }
-    // LinkedIn's and Microsoft Advertising's clients are not in this build yet (issue #6): say
-    // so rather than ignore their credentials silently.
-    for (name, credentials) in [
-        ("linkedin", &settings.linkedin),
-        ("microsoft_ads", &settings.microsoft_ads),
-    ] {
+    // Microsoft Advertising's client is not in this build yet (issue #6): say so rather than
+    // ignore its credentials silently.
+    for (name, credentials) in [("microsoft_ads", &settings.microsoft_ads)] {
         if credentials.is_some() {
             tracing::warn!(
                 platform = name,

@@ -231,6 +231,9 @@ pub struct FakeState {
     /// Async report jobs: ID → polls left before ready, and what the report covers.
     pub reports: HashMap<String, (u32, serde_json::Value)>,
     pub log: Vec<Logged>,
+    /// When each refresh token's grant was consented to, for platforms whose refresh tokens
+    /// count their life from the consent (LinkedIn).
+    pub consented_at: HashMap<String, Instant>,
     counter: u64,
 }
 
@@ -254,6 +257,7 @@ impl FakeState {
             budgets,
             reports: HashMap::new(),
             log: Vec::new(),
+            consented_at: HashMap::new(),
             counter: 0,
         }
     }

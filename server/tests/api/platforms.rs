@@ -411,6 +411,7 @@ macro_rules! platforms {
 
 platforms! {
     google_ads: true, google_ads;
+    linkedin: true, linkedin;
     meta: false, meta;
     tiktok: false, tiktok;
 }
