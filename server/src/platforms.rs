@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use connectors::{google_ads, linkedin, meta, tiktok};
+use connectors::{google_ads, linkedin, meta, microsoft_ads, tiktok};
 use secrecy::ExposeSecret as _;
 
 use crate::config::{PlatformCredentials, Settings};
@@ -46,15 +46,19 @@ pub fn build(settings: &Settings) -> anyhow::Result<worker::Platforms> {
         };
         platforms = platforms.with(Arc::new(tiktok::Client::new(config)));
     }
-    // Microsoft Advertising's client is not in this build yet (issue #6): say so rather than
-    // ignore its credentials silently.
-    for (name, credentials) in [("microsoft_ads", &settings.microsoft_ads)] {
-        if credentials.is_some() {
-            tracing::warn!(
-                platform = name,
-                "credentials are configured, but this build has no client for the platform yet; it is not offered"
-            );
-        }
+    if let Some(c) = &settings.microsoft_ads {
+        let token = c
+            .developer_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned())
+            .context(
+                "MIXPILOT_MICROSOFT_ADS__DEVELOPER_TOKEN is required with Microsoft Advertising's app credentials",
+            )?;
+        let config = match base_url(c, "microsoft_ads")? {
+            Some(base) => microsoft_ads::Config::at(&base, &c.client_id, secret(c), token),
+            None => microsoft_ads::Config::production(&c.client_id, secret(c), token),
+        };
+        platforms = platforms.with(Arc::new(microsoft_ads::Client::new(config)));
     }
     Ok(platforms)
 }

@@ -28,6 +28,8 @@ struct Fake {
     client_secret: &'static str,
     /// Whether the platform has refresh tokens (Meta and TikTok have none).
     refreshes: bool,
+    /// Microsoft's developer token, sent with every call.
+    developer_token: Option<&'static str>,
     configure: fn(&mut Settings, PlatformCredentials),
 }
 
@@ -51,7 +53,7 @@ async fn app_with(mode: Mode, fake: &Fake) -> (TestApp, FakeServer, Dataset) {
         client_id: fake.client_id.to_owned(),
         client_secret: SecretString::from(fake.client_secret),
         base_url: Some(server.base_url.to_string()),
-        developer_token: None,
+        developer_token: fake.developer_token.map(SecretString::from),
     };
     let configure = fake.configure;
     let app = spawn_app_with(mode, move |s| configure(s, credentials)).await;
@@ -374,7 +376,7 @@ async fn refused_code(fake: &Fake) {
 }
 
 macro_rules! platforms {
-    ($($module:ident: $refreshes:expr, $field:ident;)*) => {$(
+    ($($module:ident: $refreshes:expr, $developer_token:expr;)*) => {$(
         mod $module {
             use super::*;
 
@@ -386,7 +388,8 @@ macro_rules! platforms {
                     client_id: fakes::$module::CLIENT_ID,
                     client_secret: fakes::$module::CLIENT_SECRET,
                     refreshes: $refreshes,
-                    configure: |s, c| s.$field = Some(c),
+                    developer_token: $developer_token,
+                    configure: |s, c| s.$module = Some(c),
                 }
             }
 
@@ -410,10 +413,11 @@ macro_rules! platforms {
 }
 
 platforms! {
-    google_ads: true, google_ads;
-    linkedin: true, linkedin;
-    meta: false, meta;
-    tiktok: false, tiktok;
+    google_ads: true, None;
+    linkedin: true, None;
+    meta: false, None;
+    microsoft_ads: true, Some(fakes::microsoft_ads::DEVELOPER_TOKEN);
+    tiktok: false, None;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
