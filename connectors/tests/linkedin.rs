@@ -16,9 +16,9 @@ use common::{authorize, day, quick_retries, sorted};
 
 fn config(server: &connectors::fakes::FakeServer) -> Config {
     let mut config = Config::at(&server.base_url, fake::CLIENT_ID, fake::CLIENT_SECRET);
-    // Small pages and the fake's small cap, so paging and splitting run with small data.
+    // Small pages and a small analytics cap, so paging and splitting run with small data.
     config.page_size = 3;
-    config.result_cap = fake::RESULT_CAP;
+    config.result_cap = SMALL_CAP;
     config.throttle_wait = Duration::from_millis(1200);
     config
 }
@@ -27,8 +27,13 @@ fn client(server: &connectors::fakes::FakeServer) -> Client {
     Client::new(config(server))
 }
 
+/// The analytics cap of these tests' fake: four campaigns × 30 days exceed it.
+const SMALL_CAP: usize = 80;
+
 fn server() -> connectors::fakes::FakeServer {
-    fake::start(fake::state(day("2026-01-01"), day("2026-08-31"))).unwrap()
+    let mut state = fake::state(day("2026-01-01"), day("2026-08-31"));
+    state.answer_cap = Some(SMALL_CAP);
+    fake::start(state).unwrap()
 }
 
 #[tokio::test]

@@ -69,6 +69,7 @@ struct Figures {
     rows: usize,
     ingest: Duration,
     resync: Duration,
+    restated: Duration,
     copy: Duration,
 }
 
@@ -83,8 +84,12 @@ impl Figures {
                 self.ingest,
             ),
             (
-                "sync ingest again, every row already there (a re-sync)",
+                "sync ingest again, every row already there unchanged (a re-sync)",
                 self.resync,
+            ),
+            (
+                "sync ingest again, every row restated (a late conversion on each)",
+                self.restated,
             ),
             (
                 "plain COPY of the same rows into an empty table of the same shape",
@@ -163,22 +168,50 @@ async fn run(url: &str) -> Figures {
     let chunk = CHUNK_DAYS * CAMPAIGNS;
     let total = rows.len().div_ceil(chunk) as u32;
 
-    let ingest_once = || async {
-        let started = Instant::now();
-        for (i, part) in rows.chunks(chunk).enumerate() {
-            let cursor = SyncCursor {
-                chunks_done: i as u32 + 1,
-                chunks_total: total,
-                rows: ((i + 1) * chunk) as u64,
-            };
-            ingest::write_chunk(&db, tenant, job, &ids, "USD", part, cursor)
-                .await
-                .unwrap();
+    let ingest_once = |rows: &[MetricRecord]| {
+        let rows = rows.to_vec();
+        let db = db.clone();
+        let ids = ids.clone();
+        async move {
+            let started = Instant::now();
+            for (i, part) in rows.chunks(chunk).enumerate() {
+                let cursor = SyncCursor {
+                    chunks_done: i as u32 + 1,
+                    chunks_total: total,
+                    rows: ((i + 1) * chunk) as u64,
+                };
+                ingest::write_chunk(&db, tenant, job, &ids, "USD", part, cursor)
+                    .await
+                    .unwrap();
+            }
+            started.elapsed()
         }
-        started.elapsed()
     };
-    let ingest = ingest_once().await;
-    let resync = ingest_once().await;
+    let ingest = ingest_once(&rows).await;
+    let resync = ingest_once(&rows).await;
+    // Every row restated: a late conversion on each.
+    let restated_rows: Vec<MetricRecord> = rows
+        .iter()
+        .map(|r| MetricRecord {
+            conversions: r.conversions + 1.0,
+            revenue_minor: r.revenue_minor + 4_500,
+            ..r.clone()
+        })
+        .collect();
+    let restated = ingest_once(&restated_rows).await;
+    let stored: f64 = db
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT sum(conversions) AS n FROM metrics_daily".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<f64>("", "n")
+        .unwrap();
+    let wanted: f64 = restated_rows.iter().map(|r| r.conversions).sum();
+    assert!((stored - wanted).abs() < 1e-6, "every restatement stored");
 
     // The same rows as CSV, copied into an empty table shaped like metrics_daily.
     let mut csv = String::with_capacity(rows.len() * 96);
@@ -235,6 +268,7 @@ async fn run(url: &str) -> Figures {
         rows: rows.len(),
         ingest,
         resync,
+        restated,
         copy: copy_time,
     }
 }

@@ -2,7 +2,7 @@
 //! no `token_type`, as LinkedIn's has none, and whose refresh tokens count their year from the
 //! first consent), token revocation, `adAccounts` and `adCampaigns` searches with cursor
 //! paging, a campaign read and its Rest.li `PARTIAL_UPDATE`, and `adAnalytics` by day, without
-//! paging and capped at [`RESULT_CAP`] elements.
+//! paging and capped at [`RESULT_CAP`] elements (or [`FakeState::answer_cap`]).
 //!
 //! Every API call must carry `LinkedIn-Version` (missing: 400; older than
 //! [`OLDEST_VERSION`]: 426) and `X-Restli-Protocol-Version: 2.0.0`. Rest.li queries must leave
@@ -31,9 +31,9 @@ pub const CLIENT_ID: &str = "78fakelinkedin";
 pub const CLIENT_SECRET: &str = "fake-linkedin-client-secret";
 /// The oldest `LinkedIn-Version` the fake still serves.
 pub const OLDEST_VERSION: &str = "202512";
-/// The most analytics elements one call returns (LinkedIn's cap is about 15,000; the fake's is
-/// small so that the client's splitting of a capped range is exercised with small data).
-pub const RESULT_CAP: usize = 80;
+/// The most analytics elements one call returns, as LinkedIn's (tests set a smaller
+/// [`FakeState::answer_cap`] to exercise the client's splitting with small data).
+pub const RESULT_CAP: usize = crate::linkedin::RESULT_CAP;
 /// Access and refresh token lives, in seconds (60 and 365 days).
 pub const ACCESS_LIFETIME: u64 = 5_184_000;
 pub const REFRESH_LIFETIME: u64 = 31_536_000;
@@ -791,7 +791,7 @@ async fn analytics(data: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
             }
         }
         // No paging: past the cap, the rest is silently left off.
-        elements.truncate(RESULT_CAP);
+        elements.truncate(state.answer_cap.unwrap_or(RESULT_CAP));
         Ok(json!({ "elements": elements, "paging": { "start": 0, "count": 10, "links": [] } }))
     })();
     respond(&mut state, &req, answer)

@@ -62,6 +62,9 @@ pub struct Dataset {
     /// The first and last day with data (both inclusive).
     pub first_day: NaiveDate,
     pub last_day: NaiveDate,
+    /// Conversions and conversion value (minor units) added to a campaign's day after the
+    /// fact, as platforms restate conversions that arrive late.
+    pub restatements: HashMap<(String, NaiveDate), (f64, i64)>,
 }
 
 impl Dataset {
@@ -121,7 +124,24 @@ impl Dataset {
             accounts,
             first_day,
             last_day,
+            restatements: HashMap::new(),
         }
+    }
+
+    /// Late conversions for a campaign's day: the platform answers them from now on.
+    pub fn restate(
+        &mut self,
+        campaign_id: &str,
+        date: NaiveDate,
+        conversions: f64,
+        value_minor: i64,
+    ) {
+        let entry = self
+            .restatements
+            .entry((campaign_id.to_owned(), date))
+            .or_insert((0.0, 0));
+        entry.0 += conversions;
+        entry.1 += value_minor;
     }
 
     pub fn account(&self, id: &str) -> Option<&FakeAccount> {
@@ -150,7 +170,12 @@ impl Dataset {
         let impressions = 500 + (n(4) % 20_000) as i64;
         let clicks = 5 + (n(6) % 400) as i64;
         let conversions = (n(8) % 25) as f64;
-        let revenue_minor = (conversions as i64) * (2_000 + (n(10) % 6_000) as i64);
+        let mut revenue_minor = (conversions as i64) * (2_000 + (n(10) % 6_000) as i64);
+        let mut conversions = conversions;
+        if let Some((more, value)) = self.restatements.get(&(campaign_id.to_owned(), date)) {
+            conversions += more;
+            revenue_minor += value;
+        }
         Some(DailyRow {
             campaign_id: campaign_id.to_owned(),
             date,
@@ -234,6 +259,9 @@ pub struct FakeState {
     /// When each refresh token's grant was consented to, for platforms whose refresh tokens
     /// count their life from the consent (LinkedIn).
     pub consented_at: HashMap<String, Instant>,
+    /// Where the platform caps an answer without paging (LinkedIn's analytics), the cap; `None`
+    /// is the platform's own.
+    pub answer_cap: Option<usize>,
     counter: u64,
 }
 
@@ -258,6 +286,7 @@ impl FakeState {
             reports: HashMap::new(),
             log: Vec::new(),
             consented_at: HashMap::new(),
+            answer_cap: None,
             counter: 0,
         }
     }

@@ -287,8 +287,7 @@ pub async fn write_chunk(
     rows: &[MetricRecord],
     cursor: SyncCursor,
 ) -> Result<(), AppError> {
-    let at = now();
-    let mut models = Vec::with_capacity(rows.len());
+    let mut keyed = Vec::with_capacity(rows.len());
     for r in rows {
         let Some(campaign) = campaigns.get(&r.campaign_external_id) else {
             return Err(AppError::internal(anyhow::anyhow!(
@@ -296,21 +295,10 @@ pub async fn write_chunk(
                 r.campaign_external_id
             )));
         };
-        models.push(metrics_daily::ActiveModel {
-            campaign_id: Set(*campaign),
-            date: Set(r.date),
-            tenant_id: Set(tenant.as_uuid()),
-            spend_minor: Set(r.spend_minor),
-            currency: Set(currency.to_owned()),
-            impressions: Set(r.impressions),
-            clicks: Set(r.clicks),
-            conversions: Set(r.conversions),
-            conversion_value_minor: Set(r.revenue_minor),
-            updated_at: Set(at),
-        });
+        keyed.push((*campaign, r));
     }
     let txn = db.conn().begin().await.ctx("starting a transaction")?;
-    upsert_metrics(&txn, models).await?;
+    upsert_metrics(&txn, tenant, currency, &keyed).await?;
     let percent = if cursor.chunks_total == 0 {
         100
     } else {
@@ -330,32 +318,123 @@ pub async fn write_chunk(
     Ok(())
 }
 
-/// Upserts daily metrics, a thousand rows per statement.
+/// Rows per upsert statement.
+const UPSERT_ROWS: usize = 10_000;
+
+/// One row as it travels to PostgreSQL inside the statement's JSON parameter.
+#[derive(serde::Serialize)]
+struct PgMetric {
+    c: uuid::Uuid,
+    d: NaiveDate,
+    s: i64,
+    i: i64,
+    k: i64,
+    v: f64,
+    r: i64,
+}
+
+/// PostgreSQL's upsert: the rows arrive as one JSON parameter unpacked by `json_to_recordset`
+/// (a handful of binds instead of ten per row), and a row whose figures did not change is not
+/// rewritten, so the hourly re-pull of a 28-day window leaves no dead rows behind.
+const PG_UPSERT: &str = "INSERT INTO metrics_daily (campaign_id, date, tenant_id, spend_minor, \
+     currency, impressions, clicks, conversions, conversion_value_minor, updated_at) \
+     SELECT r.c, r.d, $2, r.s, $3, r.i, r.k, r.v, r.r, $4 \
+     FROM json_to_recordset($1::json) AS r(c uuid, d date, s bigint, i bigint, k bigint, \
+     v double precision, r bigint) \
+     ON CONFLICT (campaign_id, date) DO UPDATE SET spend_minor = EXCLUDED.spend_minor, \
+     currency = EXCLUDED.currency, impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, \
+     conversions = EXCLUDED.conversions, \
+     conversion_value_minor = EXCLUDED.conversion_value_minor, updated_at = EXCLUDED.updated_at \
+     WHERE (metrics_daily.spend_minor, metrics_daily.currency, metrics_daily.impressions, \
+     metrics_daily.clicks, metrics_daily.conversions, metrics_daily.conversion_value_minor) \
+     IS DISTINCT FROM (EXCLUDED.spend_minor, EXCLUDED.currency, EXCLUDED.impressions, \
+     EXCLUDED.clicks, EXCLUDED.conversions, EXCLUDED.conversion_value_minor)";
+
+/// Upserts daily metrics keyed by (campaign, date). A key that comes twice keeps its last row
+/// (one statement cannot update a row twice).
 pub(crate) async fn upsert_metrics<C: ConnectionTrait>(
     conn: &C,
-    models: Vec<metrics_daily::ActiveModel>,
+    tenant: TenantId,
+    currency: &str,
+    rows: &[(uuid::Uuid, &MetricRecord)],
 ) -> Result<(), AppError> {
-    for chunk in models.chunks(1000) {
-        metrics_daily::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([
-                    metrics_daily::Column::CampaignId,
-                    metrics_daily::Column::Date,
-                ])
-                .update_columns([
-                    metrics_daily::Column::SpendMinor,
-                    metrics_daily::Column::Currency,
-                    metrics_daily::Column::Impressions,
-                    metrics_daily::Column::Clicks,
-                    metrics_daily::Column::Conversions,
-                    metrics_daily::Column::ConversionValueMinor,
-                    metrics_daily::Column::UpdatedAt,
-                ])
-                .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await
-            .ctx("writing daily metrics")?;
+    let mut seen = std::collections::HashSet::with_capacity(rows.len());
+    let mut unique: Vec<(uuid::Uuid, &MetricRecord)> = rows
+        .iter()
+        .rev()
+        .filter(|(c, r)| seen.insert((*c, r.date)))
+        .copied()
+        .collect();
+    unique.reverse();
+    let at = now();
+    for chunk in unique.chunks(UPSERT_ROWS) {
+        match conn.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                let payload: Vec<PgMetric> = chunk
+                    .iter()
+                    .map(|(c, r)| PgMetric {
+                        c: *c,
+                        d: r.date,
+                        s: r.spend_minor,
+                        i: r.impressions,
+                        k: r.clicks,
+                        v: r.conversions,
+                        r: r.revenue_minor,
+                    })
+                    .collect();
+                let json = serde_json::to_string(&payload).map_err(AppError::internal)?;
+                conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Postgres,
+                    PG_UPSERT,
+                    [
+                        json.into(),
+                        tenant.as_uuid().into(),
+                        currency.to_owned().into(),
+                        at.into(),
+                    ],
+                ))
+                .await
+                .ctx("writing daily metrics")?;
+            }
+            _ => {
+                let models = chunk.iter().map(|(c, r)| metrics_daily::ActiveModel {
+                    campaign_id: Set(*c),
+                    date: Set(r.date),
+                    tenant_id: Set(tenant.as_uuid()),
+                    spend_minor: Set(r.spend_minor),
+                    currency: Set(currency.to_owned()),
+                    impressions: Set(r.impressions),
+                    clicks: Set(r.clicks),
+                    conversions: Set(r.conversions),
+                    conversion_value_minor: Set(r.revenue_minor),
+                    updated_at: Set(at),
+                });
+                // SQLite takes at most 32,766 binds per statement: 10 columns a row.
+                let models: Vec<_> = models.collect();
+                for part in models.chunks(1_000) {
+                    metrics_daily::Entity::insert_many(part.to_vec())
+                        .on_conflict(
+                            OnConflict::columns([
+                                metrics_daily::Column::CampaignId,
+                                metrics_daily::Column::Date,
+                            ])
+                            .update_columns([
+                                metrics_daily::Column::SpendMinor,
+                                metrics_daily::Column::Currency,
+                                metrics_daily::Column::Impressions,
+                                metrics_daily::Column::Clicks,
+                                metrics_daily::Column::Conversions,
+                                metrics_daily::Column::ConversionValueMinor,
+                                metrics_daily::Column::UpdatedAt,
+                            ])
+                            .to_owned(),
+                        )
+                        .exec_without_returning(conn)
+                        .await
+                        .ctx("writing daily metrics")?;
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -273,6 +273,38 @@ async fn connect_and_backfill(mode: Mode, fake: &Fake) {
         &expected,
     );
 
+    // Conversions restated by the platform after the fact are picked up by the next sync of
+    // the window, and nothing else moves.
+    let mut dataset = dataset;
+    let (campaign, date) = {
+        let c = &dataset.accounts[0].campaigns[0];
+        let mut day = dataset.last_day;
+        while dataset.metrics(&c.id, day).is_none() {
+            day -= chrono::Duration::days(1);
+        }
+        (c.id.clone(), day)
+    };
+    dataset.restate(&campaign, date, 3.0, 12_300);
+    server.state().dataset.restate(&campaign, date, 3.0, 12_300);
+    let res = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/workspaces/{ws}/connections/{}/sync", done.id),
+            Some(&owner),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let restated = synced(&app, &owner, ws, fake.name).await;
+    assert_eq!(restated.sync.unwrap().status, JobStatus::Succeeded);
+    let updated = expected_totals(&dataset);
+    assert_ne!(updated, expected);
+    assert_same_totals(
+        &stored_totals(channel_days(&app, &owner, ws).await),
+        &updated,
+    );
+
     // No token of the platform appears in what the API answers.
     let listed = serde_json::to_string(&connections(&app, &owner, ws).await).unwrap();
     for token in server.state().access_tokens.keys() {

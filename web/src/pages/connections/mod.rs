@@ -73,6 +73,12 @@ pub fn Connections() -> impl IntoView {
         },
         move |(id, ..)| with_workspace(id, |ws| channel_chart(ws, CHART_DAYS)),
     );
+    // A resource, so that what the server rendered travels with the page: a server function
+    // awaited in the Suspense would be called again by the browser while hydrating.
+    let available = Resource::new(
+        move || data.id.get(),
+        move |id| with_workspace(id, connectable_platforms),
+    );
     Effect::new(move |_| {
         let running = connections
             .get()
@@ -94,7 +100,7 @@ pub fn Connections() -> impl IntoView {
             {move || Suspend::new(async move {
                 let ws = data.workspace.await.ok()?;
                 let manage = ws.role.can(Permission::ManageWorkspace);
-                let available = connectable_platforms(ws.id).await.unwrap_or_default();
+                let available = available.await.unwrap_or_default();
                 Some(view! {
                     <ConnectPanel workspace=ws.id manage connect available />
                     {ws.role.can(Permission::Plan).then(|| view! { <CsvImport workspace=ws.id import /> })}
