@@ -156,6 +156,63 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Marks a connection as syncing for `job`, unless that job run has finished meanwhile: a
+/// copy of the job delivered twice (a worker presumed dead that was only slow) must not put
+/// back a status its twin already moved on from.
+/// Returns whether it did.
+pub async fn mark_syncing(db: &Db, id: uuid::Uuid, job: JobId) -> Result<bool, AppError> {
+    let running = sea_orm::sea_query::Query::select()
+        .expr(Expr::val(1))
+        .from(job_runs::Entity)
+        .and_where(job_runs::Column::Id.eq(job.as_uuid()))
+        .and_where(job_runs::Column::Status.eq(crate::dto::jobs::JobStatus::Running.as_str()))
+        .to_owned();
+    let updated = connections::Entity::update_many()
+        .col_expr(connections::Column::Status, Expr::value("syncing"))
+        .col_expr(
+            connections::Column::StatusMessage,
+            Expr::value(None::<String>),
+        )
+        .filter(connections::Column::Id.eq(id))
+        .filter(Expr::exists(running))
+        .exec(db.conn())
+        .await
+        .ctx("setting a connection's status")?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Ends a successful sync: the connection is active, synced now, and the job run succeeded,
+/// in one transaction, so nobody sees the job finished with the connection still syncing.
+pub async fn finish_sync(
+    db: &Db,
+    id: uuid::Uuid,
+    job: JobId,
+    summary: serde_json::Value,
+) -> Result<(), AppError> {
+    let txn = db.conn().begin().await.ctx("starting a transaction")?;
+    connections::Entity::update_many()
+        .col_expr(connections::Column::Status, Expr::value("active"))
+        .col_expr(
+            connections::Column::StatusMessage,
+            Expr::value(None::<String>),
+        )
+        .col_expr(connections::Column::LastSyncAt, Expr::value(now()))
+        .filter(connections::Column::Id.eq(id))
+        .exec(&txn)
+        .await
+        .ctx("setting a connection's status")?;
+    crate::services::jobs::finish_on(
+        &txn,
+        job,
+        crate::dto::jobs::JobStatus::Succeeded,
+        Some(summary),
+        None,
+    )
+    .await?;
+    txn.commit().await.ctx("finishing a sync")?;
+    Ok(())
+}
+
 /// Upserts an ad account of a connection; returns its ID.
 pub async fn upsert_account(
     db: &Db,
@@ -311,6 +368,8 @@ pub async fn write_chunk(
         )
         .col_expr(job_runs::Column::Progress, Expr::value(percent as i16))
         .filter(job_runs::Column::Id.eq(job.as_uuid()))
+        // A twin of a job that already finished does not rewind its progress.
+        .filter(job_runs::Column::Status.eq(crate::dto::jobs::JobStatus::Running.as_str()))
         .exec(&txn)
         .await
         .ctx("recording sync progress")?;

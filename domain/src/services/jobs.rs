@@ -116,6 +116,17 @@ async fn finish(
     result: Option<serde_json::Value>,
     error: Option<String>,
 ) -> Result<(), AppError> {
+    finish_on(db.conn(), id, status, result, error).await
+}
+
+/// Finishes a job run on `conn` (a transaction that records more with it).
+pub(crate) async fn finish_on<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    id: JobId,
+    status: JobStatus,
+    result: Option<serde_json::Value>,
+    error: Option<String>,
+) -> Result<(), AppError> {
     let mut update = job_runs::Entity::update_many()
         .col_expr(job_runs::Column::Status, Expr::value(status.as_str()))
         .col_expr(job_runs::Column::Result, Expr::value(result))
@@ -126,7 +137,7 @@ async fn finish(
     }
     update
         .filter(job_runs::Column::Id.eq(id.as_uuid()))
-        .exec(db.conn())
+        .exec(conn)
         .await
         .context("finishing a job run")
         .map_err(AppError::internal)?;

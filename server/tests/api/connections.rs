@@ -209,3 +209,40 @@ both_modes! {
         assert_eq!(connections(&app, &owner_a, a).await.len(), 1);
     }
 }
+
+both_modes! {
+    async fn a_late_copy_of_a_finished_sync_does_not_put_the_connection_back_to_syncing(mode: Mode) {
+        let app = spawn_app(mode).await;
+        let (owner, ws) = app.owner("acme").await;
+        app.sandbox(&owner, ws).await;
+        let done = synced(&app, &owner, ws).await;
+        assert_eq!(done.status, "active");
+        let job = done.sync.unwrap().id;
+
+        // A twin of the finished job marks its start: nothing changes.
+        let marked = domain::services::ingest::mark_syncing(&app.services.db, done.id, job)
+            .await
+            .unwrap();
+        assert!(!marked);
+        let after = synced(&app, &owner, ws).await;
+        assert_eq!(after.status, "active");
+        assert_eq!(after.sync.unwrap().status, JobStatus::Succeeded);
+
+        // A job that is running does mark it.
+        let scope = domain::scope::TenantScope::trusted_for_job(ws, "test");
+        let running = domain::services::jobs::create(
+            &app.services.db,
+            &scope,
+            domain::dto::jobs::JobKind::Sync,
+        )
+        .await
+        .unwrap();
+        assert!(domain::services::jobs::start(&app.services.db, running.id).await.unwrap());
+        let marked = domain::services::ingest::mark_syncing(&app.services.db, done.id, running.id)
+            .await
+            .unwrap();
+        assert!(marked);
+        let listed = connections(&app, &owner, ws).await;
+        assert_eq!(listed[0].status, "syncing");
+    }
+}
