@@ -114,48 +114,71 @@ fn known_platform(platform: &str) -> Result<(), AppError> {
 #[tracing::instrument(skip_all, fields(tenant_id = %scope.tenant_id()))]
 pub async fn list(db: &Db, scope: &TenantScope) -> Result<Vec<ConnectionView>, AppError> {
     scope.require(Permission::View)?;
+    let read = snapshot(db).await?;
     let rows = connections::Entity::find()
         .filter(connections::Column::TenantId.eq(scope.tenant_id().as_uuid()))
         .order_by_asc(connections::Column::CreatedAt)
-        .all(db.conn())
+        .all(&read)
         .await
         .ctx("reading connections")?;
     let mut out = Vec::with_capacity(rows.len());
     for c in rows {
-        out.push(view(db, scope, c).await?);
+        out.push(view(&read, scope, c).await?);
     }
+    read.commit().await.ctx("ending a read")?;
     Ok(out)
 }
 
 /// One connection of the workspace.
 pub async fn get(db: &Db, scope: &TenantScope, id: uuid::Uuid) -> Result<ConnectionView, AppError> {
     scope.require(Permission::View)?;
-    let c = find(db, scope, id).await?;
-    view(db, scope, c).await
+    let read = snapshot(db).await?;
+    let c = find(&read, scope, id).await?;
+    let out = view(&read, scope, c).await?;
+    read.commit().await.ctx("ending a read")?;
+    Ok(out)
 }
 
-async fn find(
-    db: &Db,
+/// A read whose statements see one state of the database: a connection and its sync job must
+/// agree (a job read after the connection could have finished in between, showing a finished
+/// sync on a connection still syncing). PostgreSQL needs REPEATABLE READ for that; a SQLite
+/// transaction reads one snapshot already.
+async fn snapshot(db: &Db) -> Result<sea_orm::DatabaseTransaction, AppError> {
+    let (isolation, access) = match db.conn().get_database_backend() {
+        sea_orm::DbBackend::Postgres => (
+            Some(sea_orm::IsolationLevel::RepeatableRead),
+            Some(sea_orm::AccessMode::ReadOnly),
+        ),
+        _ => (None, None),
+    };
+    db.conn()
+        .begin_with_config(isolation, access)
+        .await
+        .ctx("starting a read")
+}
+
+async fn find<C: sea_orm::ConnectionTrait>(
+    conn: &C,
     scope: &TenantScope,
     id: uuid::Uuid,
 ) -> Result<connections::Model, AppError> {
     connections::Entity::find_by_id(id)
         .filter(connections::Column::TenantId.eq(scope.tenant_id().as_uuid()))
-        .one(db.conn())
+        .one(conn)
         .await
         .ctx("reading a connection")?
         .ok_or_else(|| AppError::not_found("connection"))
 }
 
-async fn view(
-    db: &Db,
+async fn view<C: sea_orm::ConnectionTrait>(
+    conn: &C,
     scope: &TenantScope,
     c: connections::Model,
 ) -> Result<ConnectionView, AppError> {
     let accounts: Vec<uuid::Uuid> = ad_accounts::Entity::find()
         .filter(ad_accounts::Column::TenantId.eq(scope.tenant_id().as_uuid()))
         .filter(ad_accounts::Column::ConnectionId.eq(c.id))
-        .all(db.conn())
+        .all(conn)
         .await
         .ctx("reading ad accounts")?
         .into_iter()
@@ -164,11 +187,11 @@ async fn view(
     let campaigns = campaigns::Entity::find()
         .filter(campaigns::Column::TenantId.eq(scope.tenant_id().as_uuid()))
         .filter(campaigns::Column::AdAccountId.is_in(accounts.clone()))
-        .count(db.conn())
+        .count(conn)
         .await
         .ctx("counting campaigns")?;
     let sync = match c.sync_job_id {
-        Some(job) => jobs::get(db, scope, JobId::from_uuid(job)).await.ok(),
+        Some(job) => jobs::get_on(conn, scope, JobId::from_uuid(job)).await.ok(),
         None => None,
     };
     Ok(ConnectionView {
@@ -208,7 +231,7 @@ pub async fn begin_authorization(
     }
     // Re-authorizing: the connection must be this workspace's, and to this platform.
     if let Some(id) = reauthorize {
-        let c = find(&services.db, scope, id).await?;
+        let c = find(services.db.conn(), scope, id).await?;
         if c.platform != platform {
             return Err(AppError::validation(
                 "connection_id",
@@ -372,7 +395,7 @@ pub async fn reconnect(
     new: NewConnection,
 ) -> Result<ConnectionView, AppError> {
     scope.require(Permission::ManageWorkspace)?;
-    let c = find(&services.db, scope, id).await?;
+    let c = find(services.db.conn(), scope, id).await?;
     if c.platform != new.platform {
         return Err(AppError::validation(
             "platform",
@@ -408,7 +431,7 @@ pub async fn sync_now(
     id: uuid::Uuid,
 ) -> Result<JobView, AppError> {
     scope.require(Permission::RunJobs)?;
-    let c = find(&services.db, scope, id).await?;
+    let c = find(services.db.conn(), scope, id).await?;
     if c.platform == "csv" {
         return Err(AppError::validation(
             "connection",
@@ -472,7 +495,7 @@ pub async fn disconnect(
     id: uuid::Uuid,
 ) -> Result<(), AppError> {
     scope.require(Permission::ManageWorkspace)?;
-    let c = find(&services.db, scope, id).await?;
+    let c = find(services.db.conn(), scope, id).await?;
     let secret = connection_secrets::Entity::find_by_id(id)
         .one(services.db.conn())
         .await

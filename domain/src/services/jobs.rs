@@ -45,10 +45,19 @@ pub async fn create(db: &Db, scope: &TenantScope, kind: JobKind) -> Result<JobVi
 /// Reads one of the workspace's job runs.
 #[tracing::instrument(skip_all, fields(tenant_id = %scope.tenant_id(), job_id = %id))]
 pub async fn get(db: &Db, scope: &TenantScope, id: JobId) -> Result<JobView, AppError> {
+    get_on(db.conn(), scope, id).await
+}
+
+/// [`get`] on `conn` (a read that must agree with others in the same transaction).
+pub(crate) async fn get_on<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    scope: &TenantScope,
+    id: JobId,
+) -> Result<JobView, AppError> {
     scope.require(crate::authz::Permission::View)?;
     let model = job_runs::Entity::find_by_id(id.as_uuid())
         .filter(job_runs::Column::TenantId.eq(scope.tenant_id().as_uuid()))
-        .one(db.conn())
+        .one(conn)
         .await
         .context("reading a job run")
         .map_err(AppError::internal)?
