@@ -220,6 +220,17 @@ fn count(v: &Value, name: &str) -> Result<i64, ConnectorError> {
     }
 }
 
+/// An element's `id`: a JSON number (a string in some versions).
+fn id_of(element: &Value, what: &str) -> Result<String, ConnectorError> {
+    match &element["id"] {
+        Value::Number(n) => Ok(n.to_string()),
+        Value::String(s) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(ConnectorError::protocol(format!(
+            "a LinkedIn {what} without id"
+        ))),
+    }
+}
+
 fn date_of(v: &Value) -> Result<NaiveDate, ConnectorError> {
     let part = |k: &str| {
         v[k].as_u64()
@@ -512,11 +523,7 @@ impl AdPlatform for Client {
         elements
             .iter()
             .map(|a| {
-                let id = a["id"]
-                    .as_i64()
-                    .map(|n| n.to_string())
-                    .or_else(|| a["id"].as_str().map(str::to_owned))
-                    .ok_or_else(|| ConnectorError::protocol("a LinkedIn ad account without id"))?;
+                let id = id_of(a, "ad account")?;
                 let currency = a["currency"]
                     .as_str()
                     .ok_or_else(|| {
@@ -553,11 +560,7 @@ impl AdPlatform for Client {
         elements
             .iter()
             .map(|c| {
-                let id = c["id"]
-                    .as_i64()
-                    .map(|n| n.to_string())
-                    .or_else(|| c["id"].as_str().map(str::to_owned))
-                    .ok_or_else(|| ConnectorError::protocol("a LinkedIn campaign without id"))?;
+                let id = id_of(c, "campaign")?;
                 let daily = c["dailyBudget"]["amount"]
                     .as_str()
                     .map(|amount| money::decimal_to_minor(amount, &account.currency))

@@ -585,25 +585,24 @@ fn column(headers: &csv::StringRecord, name: &str) -> Result<usize, ConnectorErr
         .ok_or_else(|| ConnectorError::protocol(format!("the report has no {name} column")))
 }
 
-/// A count, where Microsoft may write thousands separators (format version 1.0) or nothing.
-fn count(raw: &str, name: &str) -> Result<i64, ConnectorError> {
+/// A report number without thousands separators (format version 1.0 writes them); `None`
+/// where Microsoft wrote nothing (`""` or `--`), which counts as zero.
+fn cleaned(raw: &str) -> Option<String> {
     let cleaned: String = raw.chars().filter(|c| *c != ',').collect();
     let cleaned = cleaned.trim();
-    if cleaned.is_empty() || cleaned == "--" {
-        return Ok(0);
-    }
-    cleaned
-        .parse()
-        .map_err(|_| ConnectorError::protocol(format!("{name} is not a count: {raw:?}")))
+    (!cleaned.is_empty() && cleaned != "--").then(|| cleaned.to_owned())
+}
+
+/// A count.
+fn count(raw: &str, name: &str) -> Result<i64, ConnectorError> {
+    cleaned(raw).map_or(Ok(0), |c| {
+        c.parse()
+            .map_err(|_| ConnectorError::protocol(format!("{name} is not a count: {raw:?}")))
+    })
 }
 
 fn amount(raw: &str, currency: &str) -> Result<i64, ConnectorError> {
-    let cleaned: String = raw.chars().filter(|c| *c != ',').collect();
-    let cleaned = cleaned.trim();
-    if cleaned.is_empty() || cleaned == "--" {
-        return Ok(0);
-    }
-    money::decimal_to_minor(cleaned, currency)
+    cleaned(raw).map_or(Ok(0), |c| money::decimal_to_minor(&c, currency))
 }
 
 fn report_date(raw: &str) -> Result<NaiveDate, ConnectorError> {
@@ -656,13 +655,14 @@ pub fn parse_csv(csv_bytes: &[u8], currency: &str) -> Result<Vec<DailyRow>, Conn
             continue;
         }
         let field = |i: usize| record.get(i).unwrap_or_default();
-        let raw_conversions = field(conversions_at).replace(',', "");
-        let conversions: f64 = match raw_conversions.trim() {
-            "" | "--" => 0.0,
-            raw => raw.parse().map_err(|_| {
-                ConnectorError::protocol(format!("Conversions is not a number: {raw:?}"))
-            })?,
-        };
+        let conversions: f64 = cleaned(field(conversions_at)).map_or(Ok(0.0), |c| {
+            c.parse().map_err(|_| {
+                ConnectorError::protocol(format!(
+                    "Conversions is not a number: {:?}",
+                    field(conversions_at)
+                ))
+            })
+        })?;
         let row = DailyRow {
             campaign_id: field(campaign_at).trim().to_owned(),
             date: report_date(field(date_at))?,

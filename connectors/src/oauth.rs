@@ -19,7 +19,8 @@ use url::Url;
 
 use crate::{ConnectorError, Tokens};
 
-/// Fields some platforms add to the token response (LinkedIn: the refresh token's own life).
+/// Fields some platforms add to the token response: the refresh token's own life, where a
+/// platform states it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TokenExtras {
     #[serde(default, skip_serializing_if = "Option::is_none")]

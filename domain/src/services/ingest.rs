@@ -139,6 +139,16 @@ pub async fn set_status(
     status: &str,
     message: Option<&str>,
 ) -> Result<(), AppError> {
+    set_status_on(db.conn(), id, status, message).await
+}
+
+/// [`set_status`] on `conn` (a transaction that records more with it).
+async fn set_status_on<C: ConnectionTrait>(
+    conn: &C,
+    id: uuid::Uuid,
+    status: &str,
+    message: Option<&str>,
+) -> Result<(), AppError> {
     let mut update = connections::Entity::update_many()
         .col_expr(connections::Column::Status, Expr::value(status))
         .col_expr(
@@ -150,7 +160,7 @@ pub async fn set_status(
     }
     update
         .filter(connections::Column::Id.eq(id))
-        .exec(db.conn())
+        .exec(conn)
         .await
         .ctx("setting a connection's status")?;
     Ok(())
@@ -190,17 +200,7 @@ pub async fn finish_sync(
     summary: serde_json::Value,
 ) -> Result<(), AppError> {
     let txn = db.conn().begin().await.ctx("starting a transaction")?;
-    connections::Entity::update_many()
-        .col_expr(connections::Column::Status, Expr::value("active"))
-        .col_expr(
-            connections::Column::StatusMessage,
-            Expr::value(None::<String>),
-        )
-        .col_expr(connections::Column::LastSyncAt, Expr::value(now()))
-        .filter(connections::Column::Id.eq(id))
-        .exec(&txn)
-        .await
-        .ctx("setting a connection's status")?;
+    set_status_on(&txn, id, "active", None).await?;
     crate::services::jobs::finish_on(
         &txn,
         job,

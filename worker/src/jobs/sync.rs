@@ -224,8 +224,8 @@ async fn run(job: &SyncConnection, ctx: &JobContext) -> Result<SyncSummary, Sync
         .platforms
         .client(platform, &ctx.db, job.tenant_id, job.connection_id)?;
     if !ingest::mark_syncing(&ctx.db, job.connection_id, job.job_id).await? {
-        // Seen under load in the tests: a second delivery of a job whose first copy finished
-        // while this one was starting. The work below is idempotent; the status stays.
+        // A second delivery of a job whose first copy finished while this one was starting.
+        // The work below is idempotent; the status stays as the first copy left it.
         tracing::warn!(
             "a copy of this sync job finished meanwhile; running it again changes nothing"
         );
