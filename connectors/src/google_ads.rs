@@ -8,9 +8,12 @@
 //! - Campaigns and reports are GAQL queries to `googleAds:search`, paged by `nextPageToken`.
 //! - Every budget is a `CampaignBudget` resource: a campaign's own, or one shared by several
 //!   campaigns (`explicitly_shared`). [`BudgetRef::external_id`] is the budget's ID either way,
-//!   and writes go to `campaignBudgets:mutate` in micros, a multiple of the billable unit.
+//!   and writes go to `campaignBudgets:mutate` in micros, a multiple of the currency's billable
+//!   unit, which Google answers per currency (`currency_constant.billable_unit_micros`, read
+//!   once per currency and kept).
 //! - Errors are classified from the `GoogleAdsFailure` in the body: `OAUTH_TOKEN_EXPIRED`,
-//!   `RESOURCE_EXHAUSTED` with its `retryDelay`, `CONCURRENT_MODIFICATION`, ...
+//!   `RESOURCE_EXHAUSTED` with its `retryDelay`, `CONCURRENT_MODIFICATION`, ... A quota error
+//!   is a throttle, but for `ACCESS_PROHIBITED`, which waiting does not lift: a refusal.
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -23,7 +26,7 @@ use crate::http::{Reply, proto_duration, send};
 use crate::oauth::{OAuthApp, http_client};
 use crate::{
     AdAccount, AdPlatform, AuthorizeRequest, BudgetOwner, BudgetRef, BudgetWrite, Campaign,
-    CodeExchange, ConnectorError, DailyRow, DateRange, Platform, Tokens, money,
+    CodeExchange, ConnectorError, Conversions, DailyRow, DateRange, Platform, Tokens, money,
 };
 
 /// The API version this client speaks.
@@ -33,8 +36,6 @@ pub const SCOPE: &str = "https://www.googleapis.com/auth/adwords";
 /// The smallest daily budget this client writes, in micros of the account's currency: Google's
 /// own per-day minimum depends on the campaign type and is checked by the platform too.
 pub const MIN_DAILY_BUDGET_MICROS: i64 = 1_000_000;
-/// Budgets are multiples of the currency's billable unit: 0.01 for most currencies.
-pub const BILLABLE_UNIT_MICROS: i64 = 10_000;
 
 /// Where Google Ads is reached and with which OAuth app.
 #[derive(Clone)]
@@ -120,6 +121,8 @@ impl Config {
 pub struct Client {
     config: Config,
     http: reqwest::Client,
+    /// `currency_constant.billable_unit_micros` by currency code, as Google answered it.
+    billable_units: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 impl Client {
@@ -127,7 +130,53 @@ impl Client {
         Self {
             config,
             http: http_client(),
+            billable_units: std::sync::Mutex::default(),
         }
+    }
+
+    /// The billable unit of the account's currency, in micros: budgets are multiples of it.
+    /// Asked of Google (`currency_constant`) once per currency.
+    async fn billable_unit_micros(
+        &self,
+        tokens: &Tokens,
+        account: &AdAccount,
+    ) -> Result<i64, ConnectorError> {
+        let code = account.currency.as_str();
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(ConnectorError::invalid(format!(
+                "{code:?} is not an ISO 4217 currency code"
+            )));
+        }
+        if let Some(unit) = self.cached_unit(code) {
+            return Ok(unit);
+        }
+        let rows = self
+            .search(
+                tokens,
+                &account.external_id,
+                account.parent_id.as_deref(),
+                &format!(
+                    "SELECT currency_constant.code, currency_constant.billable_unit_micros \
+                     FROM currency_constant WHERE currency_constant.code = '{code}'"
+                ),
+            )
+            .await?;
+        let unit = rows
+            .first()
+            .map(|row| int64(row, "currencyConstant.billableUnitMicros"))
+            .transpose()?
+            .filter(|unit| *unit > 0)
+            .ok_or_else(|| {
+                ConnectorError::protocol(format!("Google Ads has no billable unit for {code}"))
+            })?;
+        if let Ok(mut units) = self.billable_units.lock() {
+            units.insert(code.to_owned(), unit);
+        }
+        Ok(unit)
+    }
+
+    fn cached_unit(&self, code: &str) -> Option<i64> {
+        self.billable_units.lock().ok()?.get(code).copied()
     }
 
     fn endpoint(&self, path: &str) -> Result<Url, ConnectorError> {
@@ -306,6 +355,8 @@ pub fn classify(reply: &Reply) -> ConnectorError {
             "authenticationError",
             "OAUTH_TOKEN_REVOKED" | "OAUTH_TOKEN_INVALID" | "OAUTH_TOKEN_DISABLED" | "NOT_ADS_USER",
         ) => ConnectorError::reauthorize(detail),
+        // Waiting does not lift it: the project or account may not call.
+        ("quotaError", "ACCESS_PROHIBITED") => ConnectorError::rejected(code, detail),
         ("quotaError", _) => {
             let wait = failure["details"]["quotaErrorDetails"]["retryDelay"]
                 .as_str()
@@ -344,6 +395,10 @@ fn report_query(range: DateRange) -> String {
 impl AdPlatform for Client {
     fn platform(&self) -> Platform {
         Platform::GoogleAds
+    }
+
+    fn api_version(&self) -> &str {
+        &self.config.api_version
     }
 
     fn authorize_url(&self, request: &AuthorizeRequest) -> Result<Url, ConnectorError> {
@@ -501,12 +556,14 @@ impl AdPlatform for Client {
             .collect()
     }
 
-    async fn daily_report(
+    async fn daily_report_counting(
         &self,
         tokens: &Tokens,
         account: &AdAccount,
         range: DateRange,
+        conversions: &Conversions,
     ) -> Result<Vec<DailyRow>, ConnectorError> {
+        conversions.check_for(self.platform())?;
         let rows = self
             .search(
                 tokens,
@@ -567,10 +624,17 @@ impl AdPlatform for Client {
                 ),
             ));
         }
-        if micros % BILLABLE_UNIT_MICROS != 0 {
+        let unit = self.billable_unit_micros(tokens, account).await?;
+        if micros % unit != 0 {
             return Err(ConnectorError::rejected(
                 "NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT",
-                "the budget must be a whole number of cents",
+                format!(
+                    "a daily budget of {} {} is not a multiple of the currency's billable unit, {} {}",
+                    money::minor_to_decimal(amount_minor, &account.currency)?,
+                    account.currency,
+                    rust_decimal::Decimal::new(unit, 6).normalize(),
+                    account.currency
+                ),
             ));
         }
         let customer = &account.external_id;
@@ -713,6 +777,23 @@ mod tests {
         assert!(matches!(
             classify(&reply(403, r#"{"error":{"code":403,"message":"denied","status":"PERMISSION_DENIED"}}"#)),
             ConnectorError::Rejected { ref code, .. } if code == "PERMISSION_DENIED"
+        ));
+    }
+
+    #[test]
+    fn a_prohibited_access_is_refused_not_waited_for() {
+        let body = r#"{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED",
+   "details":[{"@type":"type.googleapis.com/google.ads.googleads.v26.errors.GoogleAdsFailure",
+     "errors":[{"errorCode":{"quotaError":"ACCESS_PROHIBITED"},"message":"Access is prohibited."}],
+     "requestId":"req"}]}}"#;
+        assert_eq!(
+            classify(&reply(429, body)),
+            ConnectorError::rejected("ACCESS_PROHIBITED", "Access is prohibited.")
+        );
+        let temporary = body.replace("ACCESS_PROHIBITED", "RESOURCE_TEMPORARILY_EXHAUSTED");
+        assert!(matches!(
+            classify(&reply(429, &temporary)),
+            ConnectorError::RateLimited { .. }
         ));
     }
 

@@ -18,11 +18,13 @@ pub mod meta;
 pub mod microsoft_ads;
 pub mod money;
 pub mod oauth;
+pub mod platform_money;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod tiktok;
 pub mod types;
+pub mod versions;
 
 #[cfg(feature = "fakes")]
 pub mod fakes;
@@ -39,6 +41,10 @@ use url::Url;
 pub trait AdPlatform: Send + Sync {
     /// Which platform this is.
     fn platform(&self) -> Platform;
+
+    /// The API version this client is configured to speak (checked against the platforms'
+    /// published sunsets by [`versions::check`]).
+    fn api_version(&self) -> &str;
 
     /// Where to send the person to grant access. `request.state` comes back on the callback;
     /// `request.pkce_challenge` is sent where the platform supports PKCE.
@@ -67,12 +73,25 @@ pub trait AdPlatform: Send + Sync {
     ) -> Result<Vec<Campaign>, ConnectorError>;
 
     /// One row per campaign and day with activity, both ends inclusive, in the account's time
-    /// zone. Days without activity are absent.
+    /// zone, counting the platform's default conversions. Days without activity are absent.
     async fn daily_report(
         &self,
         tokens: &Tokens,
         account: &AdAccount,
         range: DateRange,
+    ) -> Result<Vec<DailyRow>, ConnectorError> {
+        self.daily_report_counting(tokens, account, range, &Conversions::PlatformDefault)
+            .await
+    }
+
+    /// [`AdPlatform::daily_report`], counting the conversions the connection chose (and their
+    /// value as revenue). A choice made for another platform is refused.
+    async fn daily_report_counting(
+        &self,
+        tokens: &Tokens,
+        account: &AdAccount,
+        range: DateRange,
+        conversions: &Conversions,
     ) -> Result<Vec<DailyRow>, ConnectorError>;
 
     /// Sets a daily budget, in minor units of the account's currency, on the object that owns

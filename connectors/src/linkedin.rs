@@ -30,7 +30,7 @@ use crate::http::{Reply, send};
 use crate::oauth::{OAuthApp, http_client};
 use crate::{
     AdAccount, AdPlatform, AuthorizeRequest, BudgetOwner, BudgetRef, BudgetWrite, Campaign,
-    CodeExchange, ConnectorError, DailyRow, DateRange, Platform, Tokens, money,
+    CodeExchange, ConnectorError, Conversions, DailyRow, DateRange, Platform, Tokens, money,
 };
 
 /// The monthly API version this client speaks (each is served for at least a year).
@@ -442,6 +442,10 @@ impl AdPlatform for Client {
         Platform::Linkedin
     }
 
+    fn api_version(&self) -> &str {
+        &self.config.api_version
+    }
+
     fn authorize_url(&self, request: &AuthorizeRequest) -> Result<Url, ConnectorError> {
         self.config.oauth().authorize_url(request)
     }
@@ -580,12 +584,14 @@ impl AdPlatform for Client {
             .collect()
     }
 
-    async fn daily_report(
+    async fn daily_report_counting(
         &self,
         tokens: &Tokens,
         account: &AdAccount,
         range: DateRange,
+        conversions: &Conversions,
     ) -> Result<Vec<DailyRow>, ConnectorError> {
+        conversions.check_for(self.platform())?;
         let mut out = Vec::new();
         // Ranges still to ask for, in order; a capped answer puts its two halves back.
         let mut pending: Vec<DateRange> = range.chunks(MAX_REPORT_DAYS);

@@ -6,10 +6,16 @@
 //! - The token goes in the `Authorization` header, never in URLs; `paging.next` links are
 //!   followed only on the Graph host.
 //! - Reports: `/act_{id}/insights` at campaign level, one row per day, paged. Conversions and
-//!   their value are the `purchase` entries of `actions` and `action_values` (one canonical
-//!   type: Meta repeats the same purchases under `omni_purchase` and pixel-specific types).
-//! - Budgets are integers in Meta's minor units, on the campaign (Advantage campaign budget) or
-//!   on its ad sets; the account's `min_daily_budget` is the floor.
+//!   their value are one action type's entries of `actions` and `action_values`: `purchase`
+//!   unless the connection chose another (one canonical type: Meta repeats the same purchases
+//!   under `omni_purchase` and pixel-specific types).
+//! - Budgets are integers in Meta's own units, on the campaign (Advantage campaign budget) or on
+//!   its ad sets; the account's `min_daily_budget` (in the same units) is the floor. Meta's
+//!   units follow its currency table, not ISO 4217: offset 100 (hundredths) for most
+//!   currencies, offset 1 (whole units) for CLP, COP, CRC, HUF, ISK, IDR, JPY, KRW, PYG, TWD and
+//!   VND. A 5,000 HUF budget is `5000` on the wire, not ISO's `500000`. Every budget amount,
+//!   written, read back or a minimum, crosses [`budget_units`] and [`budget_minor`], which are
+//!   exact or fail; a currency outside Meta's table gets no budget write.
 //! - Errors are classified from `error.code` and `error_subcode` (Meta answers most with HTTP
 //!   400): 190/463 expired, 190 otherwise gone, 4/17/32/613/80000–80014 throttled (waiting
 //!   what the usage headers say), 1/2 and `is_transient` temporary.
@@ -26,14 +32,74 @@ use crate::http::{Reply, send};
 use crate::oauth::http_client;
 use crate::{
     AdAccount, AdPlatform, AuthorizeRequest, BudgetOwner, BudgetRef, BudgetWrite, Campaign,
-    CodeExchange, ConnectorError, DailyRow, DateRange, Platform, Tokens, money,
+    CodeExchange, ConnectorError, Conversions, DailyRow, DateRange, Platform, Tokens, money,
 };
 
-/// The Graph API version this client speaks.
-pub const API_VERSION: &str = "v25.0";
+/// The Graph API (Marketing API) version this client speaks by default. v27.0 (released
+/// 2026-11-04, no sunset published yet); v25.0 retires on 2027-02-23. The changes of v26.0 and
+/// v27.0 do not touch the calls this client makes (login, token exchange, ad accounts,
+/// campaigns and ad sets, insights at campaign level, `daily_budget` reads and writes).
+pub const API_VERSION: &str = "v27.0";
 pub const SCOPES: &str = "ads_read,ads_management,business_management";
-/// The action type read as a conversion (and its value as revenue).
+/// The action type read as a conversion (and its value as revenue) unless the connection chose
+/// another ([`Conversions::Meta`]).
 pub const CONVERSION_ACTION: &str = "purchase";
+
+/// Currencies whose Meta offset is 1: budgets count whole units. From Meta's currency table
+/// (developers.facebook.com/docs/marketing-api/currencies).
+pub const WHOLE_UNIT_CURRENCIES: [&str; 11] = [
+    "CLP", "COP", "CRC", "HUF", "ISK", "IDR", "JPY", "KRW", "PYG", "TWD", "VND",
+];
+
+/// Currencies whose Meta offset is 100: budgets count hundredths. The rest of the same table.
+pub const HUNDREDTHS_CURRENCIES: [&str; 55] = [
+    "DZD", "ARS", "AUD", "BHD", "BDT", "BOB", "BGN", "BRL", "GBP", "CAD", "CNY", "HRK", "CZK",
+    "DKK", "EGP", "EUR", "GTQ", "HNL", "HKD", "INR", "ILS", "JOD", "KES", "LVL", "LTL", "MOP",
+    "MYR", "MXN", "NZD", "NIO", "NGN", "NOK", "PKR", "PEN", "PHP", "PLN", "QAR", "RON", "RUB",
+    "SAR", "RSD", "SGD", "SKK", "ZAR", "SEK", "CHF", "THB", "TRY", "AED", "UAH", "USD", "UYU",
+    "VEF", "VES", "FBZ",
+];
+
+/// Decimal digits of Meta's budget unit in `currency`: 0 for offset 1, 2 for offset 100.
+pub fn budget_digits(currency: &str) -> Result<u32, ConnectorError> {
+    if WHOLE_UNIT_CURRENCIES.contains(&currency) {
+        Ok(0)
+    } else if HUNDREDTHS_CURRENCIES.contains(&currency) {
+        Ok(2)
+    } else {
+        Err(ConnectorError::invalid(format!(
+            "{currency} is not in Meta's currency table: its budget unit is unknown"
+        )))
+    }
+}
+
+/// Minor units of `currency` (ISO 4217) as Meta's budget units: 500000 HUF minor units (5,000
+/// HUF) → `5000`; 7500 USD minor units → `7500`. Refuses an amount Meta cannot express (5,000.50
+/// HUF: Meta takes whole forints).
+pub fn budget_units(minor: i64, currency: &str) -> Result<i64, ConnectorError> {
+    let digits = budget_digits(currency)?;
+    crate::platform_money::rescale(minor, money::exponent(currency)?, digits).ok_or_else(|| {
+        ConnectorError::invalid(format!(
+            "Meta takes {currency} budgets in {}: {} {currency} is not a whole number of them",
+            if digits == 0 {
+                "whole units"
+            } else {
+                "hundredths"
+            },
+            money::minor_to_decimal(minor, currency)
+                .map(|d| d.to_string())
+                .unwrap_or_else(|_| minor.to_string()),
+        ))
+    })
+}
+
+/// Meta's budget units (a budget, a minimum) as minor units of `currency` (ISO 4217).
+pub fn budget_minor(units: i64, currency: &str) -> Result<i64, ConnectorError> {
+    crate::platform_money::rescale(units, budget_digits(currency)?, money::exponent(currency)?)
+        .ok_or_else(|| {
+            ConnectorError::protocol(format!("a budget of {units} {currency} is out of range"))
+        })
+}
 
 /// Where Meta is reached and with which app.
 #[derive(Clone)]
@@ -163,12 +229,12 @@ pub fn channel(objective: &str) -> Channel {
     }
 }
 
-/// The `value` of the action of type [`CONVERSION_ACTION`] in a list of actions.
-fn action(actions: &Value) -> Option<&str> {
+/// The `value` of the action of type `action_type` in a list of actions.
+fn action<'a>(actions: &'a Value, action_type: &str) -> Option<&'a str> {
     actions
         .as_array()?
         .iter()
-        .find(|a| a["action_type"] == CONVERSION_ACTION)?["value"]
+        .find(|a| a["action_type"] == action_type)?["value"]
         .as_str()
 }
 
@@ -271,6 +337,7 @@ impl Client {
         }
     }
 
+    /// A node's `daily_budget`, in Meta's units.
     async fn daily_budget(&self, tokens: &Tokens, id: &str) -> Result<Option<i64>, ConnectorError> {
         let node = self
             .get(tokens, id, &[("fields", "daily_budget".into())])
@@ -286,6 +353,10 @@ impl Client {
 impl AdPlatform for Client {
     fn platform(&self) -> Platform {
         Platform::Meta
+    }
+
+    fn api_version(&self) -> &str {
+        &self.config.api_version
     }
 
     fn authorize_url(&self, request: &AuthorizeRequest) -> Result<Url, ConnectorError> {
@@ -457,6 +528,11 @@ impl AdPlatform for Client {
                 } else {
                     (None, None)
                 };
+                // Meta's units, as minor units of the account's currency.
+                let amount = match amount {
+                    Some(units) => Some(budget_minor(units, &account.currency)?),
+                    None => None,
+                };
                 Ok(Campaign {
                     name: c["name"].as_str().unwrap_or_default().to_owned(),
                     status: c["effective_status"]
@@ -472,12 +548,18 @@ impl AdPlatform for Client {
             .collect()
     }
 
-    async fn daily_report(
+    async fn daily_report_counting(
         &self,
         tokens: &Tokens,
         account: &AdAccount,
         range: DateRange,
+        conversions: &Conversions,
     ) -> Result<Vec<DailyRow>, ConnectorError> {
+        conversions.check_for(self.platform())?;
+        let action_type = match conversions {
+            Conversions::Meta { action_type } => action_type.as_str(),
+            _ => CONVERSION_ACTION,
+        };
         let rows = self
             .all(
                 tokens,
@@ -506,13 +588,13 @@ impl AdPlatform for Client {
                     .ok_or_else(|| {
                         ConnectorError::protocol("an insights row without date_start")
                     })?;
-                let conversions = match action(&r["actions"]) {
+                let conversions = match action(&r["actions"], action_type) {
                     Some(v) => v.parse().map_err(|_| {
-                        ConnectorError::protocol("a purchase count is not a number")
+                        ConnectorError::protocol(format!("a {action_type} count is not a number"))
                     })?,
                     None => 0.0,
                 };
-                let revenue_minor = match action(&r["action_values"]) {
+                let revenue_minor = match action(&r["action_values"], action_type) {
                     Some(v) => money::decimal_to_minor(v, &account.currency)?,
                     None => 0,
                 };
@@ -544,6 +626,8 @@ impl AdPlatform for Client {
                 "Meta budgets are set on campaigns or ad sets",
             ));
         }
+        // An amount Meta cannot express is refused before anything is read or written.
+        let units = budget_units(amount_minor, &account.currency)?;
         let act = self
             .get(
                 tokens,
@@ -551,7 +635,10 @@ impl AdPlatform for Client {
                 &[("fields", "min_daily_budget".into())],
             )
             .await?;
-        let minimum = number(&act["min_daily_budget"], "min_daily_budget")?;
+        let minimum = budget_minor(
+            number(&act["min_daily_budget"], "min_daily_budget")?,
+            &account.currency,
+        )?;
         if amount_minor < minimum {
             return Err(ConnectorError::rejected(
                 "100",
@@ -564,14 +651,18 @@ impl AdPlatform for Client {
                 ),
             ));
         }
-        let previous_minor = self.daily_budget(tokens, &budget.external_id).await?;
+        let previous_minor = self
+            .daily_budget(tokens, &budget.external_id)
+            .await?
+            .map(|units| budget_minor(units, &account.currency))
+            .transpose()?;
         let url = self.graph(&budget.external_id)?;
         let answer = self
             .call(
                 self.http
                     .post(url)
                     .bearer_auth(&tokens.access_token)
-                    .form(&[("daily_budget", amount_minor.to_string())]),
+                    .form(&[("daily_budget", units.to_string())]),
             )
             .await?;
         if answer["success"] != true {
@@ -579,10 +670,12 @@ impl AdPlatform for Client {
                 "Meta did not confirm the budget: {answer}"
             )));
         }
-        let applied_minor = self
-            .daily_budget(tokens, &budget.external_id)
-            .await?
-            .ok_or_else(|| ConnectorError::protocol("no daily budget after the write"))?;
+        let applied_minor = budget_minor(
+            self.daily_budget(tokens, &budget.external_id)
+                .await?
+                .ok_or_else(|| ConnectorError::protocol("no daily budget after the write"))?,
+            &account.currency,
+        )?;
         Ok(BudgetWrite {
             previous_minor,
             applied_minor,
@@ -665,13 +758,42 @@ mod tests {
     }
 
     #[test]
+    fn budgets_cross_in_metas_units_of_each_currency() {
+        // Offset 1: whole units, although ISO 4217 gives these currencies two decimals.
+        for currency in ["HUF", "TWD", "COP", "CRC", "IDR"] {
+            assert_eq!(budget_units(500_000, currency), Ok(5_000), "{currency}");
+            assert_eq!(budget_minor(5_000, currency), Ok(500_000), "{currency}");
+            assert!(budget_units(500_050, currency).is_err(), "{currency}");
+        }
+        // Offset 1 with no ISO decimals.
+        for currency in ["JPY", "KRW", "CLP", "VND", "ISK", "PYG"] {
+            assert_eq!(budget_units(5_000, currency), Ok(5_000), "{currency}");
+            assert_eq!(budget_minor(5_000, currency), Ok(5_000), "{currency}");
+        }
+        // Offset 100: hundredths.
+        assert_eq!(budget_units(7_500, "USD"), Ok(7_500));
+        assert_eq!(budget_minor(7_500, "EUR"), Ok(7_500));
+        // BHD has three ISO decimals; Meta counts hundredths.
+        assert_eq!(budget_units(1_500, "BHD"), Ok(150));
+        assert_eq!(budget_minor(150, "BHD"), Ok(1_500));
+        assert!(budget_units(1_505, "BHD").is_err());
+        // Not in Meta's table.
+        assert!(budget_digits("XAF").is_err());
+        assert_eq!(
+            WHOLE_UNIT_CURRENCIES.len() + HUNDREDTHS_CURRENCIES.len(),
+            66
+        );
+    }
+
+    #[test]
     fn the_purchase_action_is_the_conversion() {
         let actions = json!([
             {"action_type": "link_click", "value": "498"},
             {"action_type": "omni_purchase", "value": "7"},
             {"action_type": "purchase", "value": "7"},
         ]);
-        assert_eq!(action(&actions), Some("7"));
-        assert_eq!(action(&json!([])), None);
+        assert_eq!(action(&actions, CONVERSION_ACTION), Some("7"));
+        assert_eq!(action(&actions, "link_click"), Some("498"));
+        assert_eq!(action(&json!([]), CONVERSION_ACTION), None);
     }
 }

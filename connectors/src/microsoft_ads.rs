@@ -32,7 +32,8 @@ use crate::http::{Reply, send};
 use crate::oauth::{OAuthApp, http_client};
 use crate::{
     AdAccount, AdPlatform, AuthorizeRequest, BudgetOwner, BudgetRef, BudgetWrite, Campaign,
-    CodeExchange, ConnectorError, DailyRow, DateRange, Platform, Tokens, money,
+    CodeExchange, ConnectorError, Conversions, DailyRow, DateRange, MicrosoftConversions, Platform,
+    Tokens, money,
 };
 
 /// The scope of the Microsoft Advertising API.
@@ -41,8 +42,9 @@ pub const SCOPE: &str = "https://ads.microsoft.com/msads.manage";
 pub const SCOPES: [&str; 3] = ["openid", "offline_access", SCOPE];
 /// The campaign types listed (the default of `Campaigns/QueryByAccountId` is Search only).
 pub const CAMPAIGN_TYPES: &str = "Search,Shopping,DynamicSearchAds,Audience,PerformanceMax";
-/// The columns of the daily campaign performance report.
-pub const REPORT_COLUMNS: [&str; 9] = [
+/// The columns of the daily campaign performance report, before the conversion columns the
+/// connection chose ([`MicrosoftConversions::columns`]).
+pub const REPORT_COLUMNS: [&str; 7] = [
     "TimePeriod",
     "AccountId",
     "CampaignId",
@@ -50,9 +52,9 @@ pub const REPORT_COLUMNS: [&str; 9] = [
     "Impressions",
     "Clicks",
     "Spend",
-    "Conversions",
-    "Revenue",
 ];
+/// The API version this client speaks (in every path: `…/CampaignManagement/v13/…`).
+pub const API_VERSION: &str = "v13";
 /// The error code of a budget below the currency's minimum (Microsoft's own, 4912).
 pub const BELOW_LIMIT: &str = "CampaignServiceBudgetAmountIsBelowLimit";
 
@@ -65,12 +67,14 @@ pub struct Config {
     pub developer_token: String,
     pub authorize_url: Url,
     pub token_url: Url,
-    /// `…/CustomerManagement/v13/`, with its trailing slash.
+    /// `…/CustomerManagement/`, with its trailing slash: the version goes after it.
     pub customer_base: Url,
-    /// `…/CampaignManagement/v13/`.
+    /// `…/CampaignManagement/`.
     pub campaign_base: Url,
-    /// `…/Reporting/v13/`.
+    /// `…/Reporting/`.
     pub reporting_base: Url,
+    /// The API version in every path, `v13`.
+    pub api_version: String,
     /// The wait after a throttle (117 `CallRateExceeded`, which signals no delay: calls are
     /// counted over a sliding minute).
     pub throttle_wait: Duration,
@@ -89,6 +93,7 @@ impl std::fmt::Debug for Config {
             .field("customer_base", &self.customer_base.as_str())
             .field("campaign_base", &self.campaign_base.as_str())
             .field("reporting_base", &self.reporting_base.as_str())
+            .field("api_version", &self.api_version)
             .field("throttle_wait", &self.throttle_wait)
             .finish_non_exhaustive()
     }
@@ -113,12 +118,11 @@ impl Config {
             authorize_url: url("https://login.microsoftonline.com/common/oauth2/v2.0/authorize"),
             token_url: url("https://login.microsoftonline.com/common/oauth2/v2.0/token"),
             customer_base: url(
-                "https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13/",
+                "https://clientcenter.api.bingads.microsoft.com/CustomerManagement/",
             ),
-            campaign_base: url(
-                "https://campaign.api.bingads.microsoft.com/CampaignManagement/v13/",
-            ),
-            reporting_base: url("https://reporting.api.bingads.microsoft.com/Reporting/v13/"),
+            campaign_base: url("https://campaign.api.bingads.microsoft.com/CampaignManagement/"),
+            reporting_base: url("https://reporting.api.bingads.microsoft.com/Reporting/"),
+            api_version: API_VERSION.to_owned(),
             throttle_wait: Duration::from_secs(60),
             report_poll_interval: Duration::from_secs(2),
             // Five minutes at the production interval.
@@ -138,9 +142,9 @@ impl Config {
         Self {
             authorize_url: join("common/oauth2/v2.0/authorize"),
             token_url: join("common/oauth2/v2.0/token"),
-            customer_base: join("CustomerManagement/v13/"),
-            campaign_base: join("CampaignManagement/v13/"),
-            reporting_base: join("Reporting/v13/"),
+            customer_base: join("CustomerManagement/"),
+            campaign_base: join("CampaignManagement/"),
+            reporting_base: join("Reporting/"),
             ..Self::production(client_id, client_secret, developer_token)
         }
     }
@@ -615,7 +619,11 @@ fn report_date(raw: &str) -> Result<NaiveDate, ConnectorError> {
 /// The rows of a daily campaign performance report: a zip holding one CSV, read by header
 /// name. Rows without any activity are left out, as are the copyright footer and blank lines
 /// of a report downloaded with its header and footer.
-pub fn parse_report(zip_bytes: &[u8], currency: &str) -> Result<Vec<DailyRow>, ConnectorError> {
+pub fn parse_report(
+    zip_bytes: &[u8],
+    currency: &str,
+    conversions: MicrosoftConversions,
+) -> Result<Vec<DailyRow>, ConnectorError> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes))
         .map_err(|e| ConnectorError::protocol(format!("the report is not a zip: {e}")))?;
     if archive.is_empty() {
@@ -626,11 +634,16 @@ pub fn parse_report(zip_bytes: &[u8], currency: &str) -> Result<Vec<DailyRow>, C
         .by_index(0)
         .and_then(|mut file| file.read_to_end(&mut csv_bytes).map_err(Into::into))
         .map_err(|e| ConnectorError::protocol(format!("the report's zip did not unpack: {e}")))?;
-    parse_csv(&csv_bytes, currency)
+    parse_csv(&csv_bytes, currency, conversions)
 }
 
 /// The rows of the report's CSV.
-pub fn parse_csv(csv_bytes: &[u8], currency: &str) -> Result<Vec<DailyRow>, ConnectorError> {
+pub fn parse_csv(
+    csv_bytes: &[u8],
+    currency: &str,
+    conversions: MicrosoftConversions,
+) -> Result<Vec<DailyRow>, ConnectorError> {
+    let (conversions_column, revenue_column) = conversions.columns();
     let text = std::str::from_utf8(csv_bytes)
         .map_err(|_| ConnectorError::protocol("the report is not UTF-8"))?;
     let text = text.trim_start_matches('\u{feff}');
@@ -645,7 +658,7 @@ pub fn parse_csv(csv_bytes: &[u8], currency: &str) -> Result<Vec<DailyRow>, Conn
     let at = |name: &str| column(&headers, name);
     let (date_at, campaign_at) = (at("TimePeriod")?, at("CampaignId")?);
     let (impressions_at, clicks_at, spend_at) = (at("Impressions")?, at("Clicks")?, at("Spend")?);
-    let (conversions_at, revenue_at) = (at("Conversions")?, at("Revenue")?);
+    let (conversions_at, revenue_at) = (at(conversions_column)?, at(revenue_column)?);
     let mut out = Vec::new();
     for record in reader.records() {
         let record = record
@@ -658,7 +671,7 @@ pub fn parse_csv(csv_bytes: &[u8], currency: &str) -> Result<Vec<DailyRow>, Conn
         let conversions: f64 = cleaned(field(conversions_at)).map_or(Ok(0.0), |c| {
             c.parse().map_err(|_| {
                 ConnectorError::protocol(format!(
-                    "Conversions is not a number: {:?}",
+                    "{conversions_column} is not a number: {:?}",
                     field(conversions_at)
                 ))
             })
@@ -689,7 +702,17 @@ fn report_day(date: NaiveDate) -> Value {
 }
 
 /// The `GenerateReport/Submit` body of a daily campaign performance report.
-pub fn report_request(account: &AdAccount, range: DateRange) -> Result<Value, ConnectorError> {
+pub fn report_request(
+    account: &AdAccount,
+    range: DateRange,
+    conversions: MicrosoftConversions,
+) -> Result<Value, ConnectorError> {
+    let (count, value) = conversions.columns();
+    let columns: Vec<&str> = REPORT_COLUMNS
+        .iter()
+        .copied()
+        .chain([count, value])
+        .collect();
     Ok(json!({
         "ReportRequest": {
             "Type": "CampaignPerformanceReportRequest",
@@ -701,7 +724,7 @@ pub fn report_request(account: &AdAccount, range: DateRange) -> Result<Value, Co
             "ExcludeColumnHeaders": false,
             "ReturnOnlyCompleteData": false,
             "Aggregation": "Daily",
-            "Columns": REPORT_COLUMNS,
+            "Columns": columns,
             "Filter": null,
             "Scope": { "AccountIds": [account.external_id], "Campaigns": null },
             "Time": {
@@ -753,10 +776,11 @@ impl Client {
         }
     }
 
-    fn endpoint(base: &Url, path: &str) -> Result<Url, ConnectorError> {
-        base.join(path).map_err(|e| {
-            ConnectorError::invalid(format!("bad Microsoft Advertising URL {path}: {e}"))
-        })
+    fn endpoint(&self, base: &Url, path: &str) -> Result<Url, ConnectorError> {
+        base.join(&format!("{}/{path}", self.config.api_version))
+            .map_err(|e| {
+                ConnectorError::invalid(format!("bad Microsoft Advertising URL {path}: {e}"))
+            })
     }
 
     /// A request with the credentials, and the account's headers where it is for one.
@@ -797,7 +821,7 @@ impl Client {
         path: &str,
         body: Value,
     ) -> Result<Value, ConnectorError> {
-        let url = Self::endpoint(&self.config.customer_base, path)?;
+        let url = self.endpoint(&self.config.customer_base, path)?;
         self.call(
             self.request(reqwest::Method::POST, url, tokens, None)
                 .json(&body),
@@ -813,7 +837,7 @@ impl Client {
         path: &str,
         body: Value,
     ) -> Result<Value, ConnectorError> {
-        let url = Self::endpoint(&self.config.campaign_base, path)?;
+        let url = self.endpoint(&self.config.campaign_base, path)?;
         self.call(self.request(method, url, tokens, Some(account)).json(&body))
             .await
     }
@@ -825,7 +849,7 @@ impl Client {
         path: &str,
         body: Value,
     ) -> Result<Value, ConnectorError> {
-        let url = Self::endpoint(&self.config.reporting_base, path)?;
+        let url = self.endpoint(&self.config.reporting_base, path)?;
         self.call(
             self.request(reqwest::Method::POST, url, tokens, Some(account))
                 .json(&body),
@@ -895,15 +919,32 @@ impl Client {
             .collect()
     }
 
-    /// One campaign's own daily budget, in minor units (`None` if it has none or is absent).
+    /// One campaign's own daily budget, in minor units (`None` if it has none or is absent),
+    /// read with `Campaigns/QueryByIds` (that campaign only).
     async fn campaign_budget(
         &self,
         tokens: &Tokens,
         account: &AdAccount,
         campaign_id: &str,
     ) -> Result<Option<i64>, ConnectorError> {
-        let campaigns = self.campaigns(tokens, account).await?;
-        campaigns
+        let answer = self
+            .campaign(
+                reqwest::Method::POST,
+                tokens,
+                account,
+                "Campaigns/QueryByIds",
+                json!({
+                    "AccountId": account.external_id,
+                    "CampaignIds": [campaign_id],
+                    "CampaignType": CAMPAIGN_TYPES,
+                    "ReturnAdditionalFields": null,
+                }),
+            )
+            .await?;
+        answer["Campaigns"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
             .find(|c| id_of(&c["Id"]).as_deref() == Some(campaign_id))
             .and_then(|c| c["DailyBudget"].as_f64())
@@ -932,13 +973,14 @@ impl Client {
         tokens: &Tokens,
         account: &AdAccount,
         range: DateRange,
+        conversions: MicrosoftConversions,
     ) -> Result<Option<Vec<u8>>, ConnectorError> {
         let submitted = self
             .reporting(
                 tokens,
                 account,
                 "GenerateReport/Submit",
-                report_request(account, range)?,
+                report_request(account, range, conversions)?,
             )
             .await?;
         let id = id_of(&submitted["ReportRequestId"])
@@ -1050,6 +1092,10 @@ impl Client {
 impl AdPlatform for Client {
     fn platform(&self) -> Platform {
         Platform::MicrosoftAds
+    }
+
+    fn api_version(&self) -> &str {
+        &self.config.api_version
     }
 
     fn authorize_url(&self, request: &AuthorizeRequest) -> Result<Url, ConnectorError> {
@@ -1180,14 +1226,20 @@ impl AdPlatform for Client {
             .collect()
     }
 
-    async fn daily_report(
+    async fn daily_report_counting(
         &self,
         tokens: &Tokens,
         account: &AdAccount,
         range: DateRange,
+        conversions: &Conversions,
     ) -> Result<Vec<DailyRow>, ConnectorError> {
-        match self.run_report(tokens, account, range).await? {
-            Some(zip_bytes) => parse_report(&zip_bytes, &account.currency),
+        conversions.check_for(self.platform())?;
+        let columns = match conversions {
+            Conversions::MicrosoftAds { columns } => *columns,
+            _ => MicrosoftConversions::default(),
+        };
+        match self.run_report(tokens, account, range, columns).await? {
+            Some(zip_bytes) => parse_report(&zip_bytes, &account.currency, columns),
             None => Ok(Vec::new()),
         }
     }
@@ -1439,7 +1491,12 @@ mod tests {
                    \"112\",\"2026-10-02\",\"789\",\"USD\",\"1,500\",\"7\",\"3.07\",\"0.5\",\"0\"\r\n\
                    \r\n\
                    \"©2026 Microsoft Corporation. All rights reserved. \"\r\n";
-        let rows = parse_report(&zipped("report.csv", csv), "USD").unwrap();
+        let rows = parse_report(
+            &zipped("report.csv", csv),
+            "USD",
+            MicrosoftConversions::Conversions,
+        )
+        .unwrap();
         assert_eq!(
             rows,
             vec![
@@ -1468,14 +1525,26 @@ mod tests {
     #[test]
     fn a_broken_report_is_a_protocol_error() {
         assert!(matches!(
-            parse_report(b"not a zip", "USD"),
+            parse_report(b"not a zip", "USD", MicrosoftConversions::Conversions),
             Err(ConnectorError::Protocol { .. })
         ));
         let no_spend = "\"TimePeriod\",\"CampaignId\",\"Impressions\",\"Clicks\",\"Conversions\",\"Revenue\"\r\n";
-        let err = parse_report(&zipped("r.csv", no_spend), "USD").unwrap_err();
+        let err = parse_report(
+            &zipped("r.csv", no_spend),
+            "USD",
+            MicrosoftConversions::Conversions,
+        )
+        .unwrap_err();
         assert!(err.message().contains("Spend"), "{err:?}");
         let bad_day = "\"TimePeriod\",\"CampaignId\",\"Impressions\",\"Clicks\",\"Spend\",\"Conversions\",\"Revenue\"\r\n\"yesterday\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\"\r\n";
-        assert!(parse_report(&zipped("r.csv", bad_day), "USD").is_err());
+        assert!(
+            parse_report(
+                &zipped("r.csv", bad_day),
+                "USD",
+                MicrosoftConversions::Conversions
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -1489,7 +1558,8 @@ mod tests {
         };
         let range =
             DateRange::new("2026-10-01".parse().unwrap(), "2026-10-07".parse().unwrap()).unwrap();
-        let body = report_request(&account, range).unwrap();
+        let body = report_request(&account, range, MicrosoftConversions::AllConversions).unwrap();
+        assert_eq!(body["ReportRequest"]["Columns"][8], "AllRevenue");
         let r = &body["ReportRequest"];
         assert_eq!(r["Type"], "CampaignPerformanceReportRequest");
         assert_eq!(r["Aggregation"], "Daily");
@@ -1519,9 +1589,13 @@ mod tests {
             local.token_url.as_str(),
             "http://127.0.0.1:9/common/oauth2/v2.0/token"
         );
+        let client = Client::new(local);
         assert_eq!(
-            local.campaign_base.as_str(),
-            "http://127.0.0.1:9/CampaignManagement/v13/"
+            client
+                .endpoint(&client.config.campaign_base, "Campaigns")
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:9/CampaignManagement/v13/Campaigns"
         );
     }
 }

@@ -27,7 +27,7 @@ use url::Url;
 
 use crate::{
     AdAccount, AdPlatform, AuthorizeRequest, BudgetOwner, BudgetRef, BudgetWrite, Campaign,
-    CodeExchange, ConnectorError, DailyRow, DateRange, Platform, Tokens,
+    CodeExchange, ConnectorError, Conversions, DailyRow, DateRange, Platform, Tokens,
 };
 
 /// Days of simulated history before the day of connection.
@@ -306,6 +306,11 @@ impl AdPlatform for SandboxPlatform {
         Platform::Sandbox
     }
 
+    fn api_version(&self) -> &str {
+        // The simulator is in this process: it has no versions to retire.
+        "local"
+    }
+
     fn authorize_url(&self, _: &AuthorizeRequest) -> Result<Url, ConnectorError> {
         Err(ConnectorError::invalid(
             "the sandbox connects without authorization",
@@ -357,12 +362,14 @@ impl AdPlatform for SandboxPlatform {
             .collect())
     }
 
-    async fn daily_report(
+    async fn daily_report_counting(
         &self,
         tokens: &Tokens,
         _: &AdAccount,
         range: DateRange,
+        conversions: &Conversions,
     ) -> Result<Vec<DailyRow>, ConnectorError> {
+        conversions.check_for(Platform::Sandbox)?;
         let grant = SandboxGrant::from_tokens(tokens)?;
         let first = Self::first_day(grant);
         let last = range.to.min(self.today());

@@ -9,8 +9,10 @@
 //!   expired tokens included: errors are classified from `code`, never from the status.
 //! - Reports: `report/integrated/get/`, daily rows at most 30 days per call, paged.
 //! - Budgets are floats in the account's currency, on the campaign (`BUDGET_MODE_DAY`) or on
-//!   its ad group (`BUDGET_MODE_INFINITE` campaigns); minimums are 50.00 a day for a campaign
-//!   and 20.00 for an ad group.
+//!   its ad group (`BUDGET_MODE_INFINITE` campaigns). TikTok's minimum daily budgets are per
+//!   currency ([`MINIMUM_DAILY_BUDGETS`]): where the table has the account's currency, a
+//!   budget below it is refused before calling TikTok; elsewhere TikTok's own refusal decides.
+//!   No currency is held to another currency's figures.
 
 use std::time::Duration;
 
@@ -24,16 +26,34 @@ use crate::http::{Reply, send};
 use crate::oauth::http_client;
 use crate::{
     AdAccount, AdPlatform, AuthorizeRequest, BudgetOwner, BudgetRef, BudgetWrite, Campaign,
-    CodeExchange, ConnectorError, DailyRow, DateRange, Platform, Tokens, money,
+    CodeExchange, ConnectorError, Conversions, DailyRow, DateRange, Platform, TiktokEvent, Tokens,
+    money,
 };
 
+/// The API version this client speaks.
+pub const API_VERSION: &str = "v1.3";
 /// Days per report call with daily rows (TikTok refuses longer spans).
 pub const MAX_REPORT_DAYS: i64 = 30;
-/// The smallest daily budgets, in major units of the account's currency (TikTok states them in
-/// USD; the same figures are applied in every currency).
-pub const MIN_CAMPAIGN_DAILY_BUDGET: i64 = 50;
-pub const MIN_AD_GROUP_DAILY_BUDGET: i64 = 20;
-/// The metric read as conversion value: TikTok's total value of complete payments.
+/// TikTok's published minimum daily budgets, per currency, in major units: (currency, campaign,
+/// ad group). TikTok's help center ("About budgets", "Budget and bidding FAQ") and its API
+/// guide state USD 50 a day for a campaign and USD 20 for an ad group; the figures for other
+/// currencies were not available to check, so they are not guessed here (see
+/// [`minimum_daily_budget`]).
+pub const MINIMUM_DAILY_BUDGETS: [(&str, i64, i64); 1] = [("USD", 50, 20)];
+
+/// The smallest daily budget TikTok takes for `owner` in `currency`, in major units, where
+/// [`MINIMUM_DAILY_BUDGETS`] has it.
+pub fn minimum_daily_budget(currency: &str, owner: BudgetOwner) -> Option<i64> {
+    MINIMUM_DAILY_BUDGETS
+        .iter()
+        .find(|(c, _, _)| *c == currency)
+        .map(|(_, campaign, ad_group)| match owner {
+            BudgetOwner::AdSet => *ad_group,
+            _ => *campaign,
+        })
+}
+/// The metric read as conversion value by default: TikTok's total value of complete payments
+/// (the value metric of [`TiktokEvent::Conversion`]).
 pub const REVENUE_METRIC: &str = "total_complete_payment_rate";
 
 /// Where TikTok is reached and with which app.
@@ -45,8 +65,11 @@ pub struct Config {
     pub client_secret: String,
     /// The advertiser authorization page.
     pub authorize_url: Url,
-    /// `https://business-api.tiktok.com/open_api/v1.3/`, with its trailing slash.
+    /// `https://business-api.tiktok.com/open_api/`, with its trailing slash: the version goes
+    /// after it.
     pub api_base: Url,
+    /// The API version, `v1.3`.
+    pub api_version: String,
     /// The wait after a throttle: TikTok signals none, and its per-second limits recover the
     /// next second (the retry policy's backoff takes over if they do not).
     pub throttle_wait: Duration,
@@ -59,6 +82,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("tiktok::Config")
             .field("client_id", &self.client_id)
             .field("api_base", &self.api_base.as_str())
+            .field("api_version", &self.api_version)
             .finish_non_exhaustive()
     }
 }
@@ -74,7 +98,8 @@ impl Config {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             authorize_url: url("https://business-api.tiktok.com/portal/auth"),
-            api_base: url("https://business-api.tiktok.com/open_api/v1.3/"),
+            api_base: url("https://business-api.tiktok.com/open_api/"),
+            api_version: API_VERSION.to_owned(),
             throttle_wait: Duration::from_secs(1),
             page_size: 1000,
         }
@@ -85,7 +110,7 @@ impl Config {
         let join = |path: &str| base.join(path).unwrap_or_else(|_| base.clone());
         Self {
             authorize_url: join("portal/auth"),
-            api_base: join("open_api/v1.3/"),
+            api_base: join("open_api/"),
             ..Self::production(client_id, client_secret)
         }
     }
@@ -151,7 +176,7 @@ impl Client {
     fn endpoint(&self, path: &str) -> Result<Url, ConnectorError> {
         self.config
             .api_base
-            .join(path)
+            .join(&format!("{}/{path}", self.config.api_version))
             .map_err(|e| ConnectorError::invalid(format!("bad TikTok URL {path}: {e}")))
     }
 
@@ -276,6 +301,10 @@ fn advertiser_ids(tokens: &Tokens) -> Vec<String> {
 impl AdPlatform for Client {
     fn platform(&self) -> Platform {
         Platform::Tiktok
+    }
+
+    fn api_version(&self) -> &str {
+        &self.config.api_version
     }
 
     fn authorize_url(&self, request: &AuthorizeRequest) -> Result<Url, ConnectorError> {
@@ -501,12 +530,19 @@ impl AdPlatform for Client {
             .collect()
     }
 
-    async fn daily_report(
+    async fn daily_report_counting(
         &self,
         tokens: &Tokens,
         account: &AdAccount,
         range: DateRange,
+        conversions: &Conversions,
     ) -> Result<Vec<DailyRow>, ConnectorError> {
+        conversions.check_for(self.platform())?;
+        let event = match conversions {
+            Conversions::Tiktok { event } => *event,
+            _ => TiktokEvent::default(),
+        };
+        let (count_metric, value_metric) = event.metrics();
         let mut out = Vec::new();
         for chunk in range.chunks(MAX_REPORT_DAYS) {
             let rows = self
@@ -524,14 +560,8 @@ impl AdPlatform for Client {
                         ),
                         (
                             "metrics",
-                            json!([
-                                "spend",
-                                "impressions",
-                                "clicks",
-                                "conversion",
-                                REVENUE_METRIC
-                            ])
-                            .to_string(),
+                            json!(["spend", "impressions", "clicks", count_metric, value_metric])
+                                .to_string(),
                         ),
                         ("start_date", chunk.from.to_string()),
                         ("end_date", chunk.to.to_string()),
@@ -544,9 +574,9 @@ impl AdPlatform for Client {
                 let day = dims["stat_time_day"].as_str().unwrap_or_default();
                 let date = NaiveDate::parse_from_str(day.get(..10).unwrap_or(day), "%Y-%m-%d")
                     .map_err(|_| ConnectorError::protocol(format!("bad stat_time_day {day:?}")))?;
-                let conversions: f64 = metric(m, "conversion")
-                    .parse()
-                    .map_err(|_| ConnectorError::protocol("conversion is not a number"))?;
+                let conversions: f64 = metric(m, count_metric).parse().map_err(|_| {
+                    ConnectorError::protocol(format!("{count_metric} is not a number"))
+                })?;
                 out.push(DailyRow {
                     campaign_id: dims["campaign_id"].as_str().unwrap_or_default().to_owned(),
                     date,
@@ -555,7 +585,7 @@ impl AdPlatform for Client {
                     clicks: count(m, "clicks")?,
                     conversions,
                     revenue_minor: money::decimal_to_minor(
-                        metric(m, REVENUE_METRIC),
+                        metric(m, value_metric),
                         &account.currency,
                     )?,
                 });
@@ -571,9 +601,9 @@ impl AdPlatform for Client {
         budget: &BudgetRef,
         amount_minor: i64,
     ) -> Result<BudgetWrite, ConnectorError> {
-        let (minimum, path, id_field) = match budget.owner {
-            BudgetOwner::Campaign => (MIN_CAMPAIGN_DAILY_BUDGET, "campaign/update/", "campaign_id"),
-            BudgetOwner::AdSet => (MIN_AD_GROUP_DAILY_BUDGET, "adgroup/update/", "adgroup_id"),
+        let (path, id_field) = match budget.owner {
+            BudgetOwner::Campaign => ("campaign/update/", "campaign_id"),
+            BudgetOwner::AdSet => ("adgroup/update/", "adgroup_id"),
             other => {
                 return Err(ConnectorError::invalid(format!(
                     "TikTok budgets are set on campaigns or ad groups, not on {}",
@@ -581,21 +611,27 @@ impl AdPlatform for Client {
                 )));
             }
         };
-        let min_minor = money::decimal_value_to_minor(minimum.into(), &account.currency)?;
-        if amount_minor < min_minor {
-            return Err(ConnectorError::rejected(
-                "40002",
-                format!(
-                    "a daily budget of {} {} is below TikTok's minimum of {minimum} for {}",
-                    money::minor_to_decimal(amount_minor, &account.currency)?,
-                    account.currency,
-                    if budget.owner == BudgetOwner::AdSet {
-                        "an ad group"
-                    } else {
-                        "a campaign"
-                    },
-                ),
-            ));
+        if amount_minor <= 0 {
+            return Err(ConnectorError::invalid("a daily budget must be above zero"));
+        }
+        if let Some(minimum) = minimum_daily_budget(&account.currency, budget.owner) {
+            let min_minor = money::decimal_value_to_minor(minimum.into(), &account.currency)?;
+            if amount_minor < min_minor {
+                return Err(ConnectorError::rejected(
+                    "40002",
+                    format!(
+                        "a daily budget of {} {} is below TikTok's minimum of {minimum} {} for {}",
+                        money::minor_to_decimal(amount_minor, &account.currency)?,
+                        account.currency,
+                        account.currency,
+                        if budget.owner == BudgetOwner::AdSet {
+                            "an ad group"
+                        } else {
+                            "a campaign"
+                        },
+                    ),
+                ));
+            }
         }
         let previous_minor = self.budget_of(tokens, account, budget).await?;
         self.post(
@@ -677,6 +713,16 @@ mod tests {
             classify(&reply(404, "404 page not found"), wait),
             ConnectorError::Protocol { .. }
         ));
+    }
+
+    #[test]
+    fn minimums_are_per_currency_and_never_borrowed_from_another() {
+        assert_eq!(minimum_daily_budget("USD", BudgetOwner::Campaign), Some(50));
+        assert_eq!(minimum_daily_budget("USD", BudgetOwner::AdSet), Some(20));
+        // Not USD's figures in yen, dinars or euros.
+        assert_eq!(minimum_daily_budget("JPY", BudgetOwner::Campaign), None);
+        assert_eq!(minimum_daily_budget("KWD", BudgetOwner::AdSet), None);
+        assert_eq!(minimum_daily_budget("EUR", BudgetOwner::Campaign), None);
     }
 
     #[test]

@@ -278,6 +278,147 @@ pub struct DailyRow {
     pub revenue_minor: i64,
 }
 
+/// Which conversions a report counts, and whose value it reads as revenue: a choice made per
+/// connection, passed to [`crate::AdPlatform::daily_report_counting`].
+/// [`Conversions::PlatformDefault`] is what each client counts when nothing is chosen (Meta's
+/// `purchase` action, Microsoft's `Conversions` and `Revenue`, TikTok's `conversion` with the
+/// value of complete payments, Google's `conversions`, LinkedIn's website conversions).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "platform", rename_all = "snake_case")]
+pub enum Conversions {
+    #[default]
+    PlatformDefault,
+    /// Meta: the action type read from `actions` (the count) and `action_values` (the value).
+    Meta { action_type: MetaActionType },
+    /// Microsoft Advertising: which report columns.
+    MicrosoftAds { columns: MicrosoftConversions },
+    /// TikTok: which event's metrics.
+    Tiktok { event: TiktokEvent },
+}
+
+impl Conversions {
+    /// The platform this choice is for; `None` for the default, which fits every platform.
+    pub fn platform(&self) -> Option<Platform> {
+        match self {
+            Self::PlatformDefault => None,
+            Self::Meta { .. } => Some(Platform::Meta),
+            Self::MicrosoftAds { .. } => Some(Platform::MicrosoftAds),
+            Self::Tiktok { .. } => Some(Platform::Tiktok),
+        }
+    }
+
+    /// Refuses a choice made for another platform.
+    pub fn check_for(&self, platform: Platform) -> Result<(), ConnectorError> {
+        match self.platform() {
+            Some(other) if other != platform => Err(ConnectorError::invalid(format!(
+                "a {} conversion choice cannot apply to {}",
+                other.label(),
+                platform.label()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A Meta action type (`purchase`, `lead`, `complete_registration`,
+/// `offsite_conversion.fb_pixel_purchase`, `offsite_conversion.custom.123`): lowercase letters,
+/// digits, `_` and `.`, at most 200 characters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MetaActionType(String);
+
+impl MetaActionType {
+    /// What Meta's client counts by default.
+    pub fn purchase() -> Self {
+        Self("purchase".to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for MetaActionType {
+    type Error = ConnectorError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let ok = !value.is_empty()
+            && value.len() <= 200
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+        if ok {
+            Ok(Self(value))
+        } else {
+            Err(ConnectorError::invalid(format!(
+                "{value:?} is not a Meta action type (lowercase letters, digits, '_' and '.')"
+            )))
+        }
+    }
+}
+
+impl std::str::FromStr for MetaActionType {
+    type Err = ConnectorError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::try_from(s.to_owned())
+    }
+}
+
+impl From<MetaActionType> for String {
+    fn from(value: MetaActionType) -> Self {
+        value.0
+    }
+}
+
+/// Microsoft Advertising's conversion columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MicrosoftConversions {
+    /// `Conversions` and `Revenue`: the conversion goals counted in "Conversions".
+    #[default]
+    Conversions,
+    /// `AllConversions` and `AllRevenue`: every conversion goal.
+    AllConversions,
+}
+
+impl MicrosoftConversions {
+    /// The report columns of the count and of the value.
+    pub fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Conversions => ("Conversions", "Revenue"),
+            Self::AllConversions => ("AllConversions", "AllRevenue"),
+        }
+    }
+}
+
+/// TikTok's conversion events, as report metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TiktokEvent {
+    /// `conversion` (the ad group's optimization event), valued by `total_complete_payment_rate`.
+    #[default]
+    Conversion,
+    /// `complete_payment` and `total_complete_payment_rate` (web complete payments).
+    CompletePayment,
+    /// `onsite_shopping` and `total_onsite_shopping_value` (TikTok Shop purchases).
+    OnsiteShopping,
+    /// `purchase` and `total_purchase_value` (in-app purchases).
+    AppPurchase,
+}
+
+impl TiktokEvent {
+    /// The report metrics of the count and of the value.
+    pub fn metrics(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Conversion => ("conversion", "total_complete_payment_rate"),
+            Self::CompletePayment => ("complete_payment", "total_complete_payment_rate"),
+            Self::OnsiteShopping => ("onsite_shopping", "total_onsite_shopping_value"),
+            Self::AppPurchase => ("purchase", "total_purchase_value"),
+        }
+    }
+}
+
 /// What a budget write did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BudgetWrite {
@@ -317,6 +458,33 @@ mod tests {
     #[test]
     fn a_backwards_range_is_refused() {
         assert!(DateRange::new(day("2026-02-01"), day("2026-01-31")).is_err());
+    }
+
+    #[test]
+    fn a_conversion_choice_is_typed_and_checked_against_its_platform() {
+        assert!(
+            "offsite_conversion.fb_pixel_lead"
+                .parse::<MetaActionType>()
+                .is_ok()
+        );
+        assert!("Purchase".parse::<MetaActionType>().is_err());
+        assert!("purchase&x=1".parse::<MetaActionType>().is_err());
+        let choice: Conversions =
+            serde_json::from_str(r#"{"platform":"meta","action_type":"lead"}"#).unwrap();
+        assert_eq!(choice.check_for(Platform::Meta), Ok(()));
+        assert!(choice.check_for(Platform::Tiktok).is_err());
+        assert!(
+            serde_json::from_str::<Conversions>(r#"{"platform":"meta","action_type":"Lead!"}"#)
+                .is_err()
+        );
+        assert_eq!(
+            Conversions::PlatformDefault.check_for(Platform::GoogleAds),
+            Ok(())
+        );
+        assert_eq!(
+            MicrosoftConversions::AllConversions.columns(),
+            ("AllConversions", "AllRevenue")
+        );
     }
 
     #[test]

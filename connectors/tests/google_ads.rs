@@ -11,7 +11,7 @@ use connectors::fakes::google_ads as fake;
 use connectors::google_ads::{Client, Config};
 use connectors::{AdPlatform, BudgetOwner, ConnectorError, DateRange};
 
-use common::{authorize, day, quick_retries, sorted};
+use common::{authorize, day, sorted};
 
 fn client(server: &connectors::fakes::FakeServer) -> Client {
     Client::new(Config::at(
@@ -126,30 +126,15 @@ async fn a_throttled_search_is_retried_after_the_signalled_retry_delay() {
         )
     );
 
-    server.state().faults.throttle_next = 1;
-    let before = server.log().len();
-    let rows = connectors::retry::with_retries(&quick_retries(), || {
-        client.daily_report(&tokens, &account, range)
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        sorted(rows),
-        sorted(
-            server
-                .state()
-                .dataset
-                .expected_rows(&account.external_id, range)
-        )
-    );
-    let log = server.log()[before..].to_vec();
-    assert_eq!(log[0].outcome, "throttled");
-    assert_eq!(log[1].outcome, "ok");
-    let waited = log[1].at - log[0].at;
-    assert!(
-        waited >= Duration::from_millis(1500),
-        "retried after {waited:?}"
-    );
+    common::a_throttled_report_is_retried_after(
+        &server,
+        &client,
+        &tokens,
+        &account,
+        range,
+        Duration::from_millis(1500),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -257,18 +242,73 @@ async fn a_transient_failure_is_retried() {
         .exchange_code(&authorize(&client, "code").await.exchange)
         .await
         .unwrap();
-    server.state().faults.fail_next = 2;
-    let accounts =
-        connectors::retry::with_retries(&quick_retries(), || client.list_accounts(&tokens))
-            .await
-            .unwrap();
-    assert_eq!(accounts.len(), 2);
-    assert_eq!(
+    common::transient_failures_are_retried(&server, &client, &tokens).await;
+}
+
+#[tokio::test]
+async fn budgets_are_multiples_of_the_billable_unit_google_gives_each_currency() {
+    let accounts = [
+        ("Acme US", "USD", "America/New_York"),
+        ("Acme HU", "HUF", "Europe/Budapest"),
+    ];
+    let dataset = fake::dataset_in(day("2026-01-01"), day("2026-01-31"), &accounts);
+    let server = fake::start(connectors::fakes::FakeState::new(
+        dataset,
+        fake::CLIENT_ID,
+        fake::CLIENT_SECRET,
+    ))
+    .unwrap();
+    let client = client(&server);
+    let tokens = client
+        .exchange_code(&authorize(&client, "code").await.exchange)
+        .await
+        .unwrap();
+    let listed = client.list_accounts(&tokens).await.unwrap();
+    let huf = listed.iter().find(|a| a.currency == "HUF").unwrap();
+    let budget = client.list_campaigns(&tokens, huf).await.unwrap()[0]
+        .budget
+        .clone()
+        .unwrap();
+
+    // 123.45 HUF is no multiple of the forint the fake's currency_constant answers: refused
+    // with Google's code and the unit, before any mutate reaches Google.
+    let err = client
+        .set_daily_budget(&tokens, huf, &budget, 12_345)
+        .await
+        .unwrap_err();
+    match &err {
+        ConnectorError::Rejected { code, message } => {
+            assert_eq!(code, "NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT");
+            assert!(message.contains("billable unit, 1 HUF"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mutates = |server: &connectors::fakes::FakeServer| {
         server
             .log()
             .iter()
-            .filter(|l| l.outcome == "failed")
-            .count(),
-        2
-    );
+            .filter(|l| l.path.ends_with("campaignBudgets:mutate"))
+            .count()
+    };
+    assert_eq!(mutates(&server), 0);
+
+    // Whole forints go through.
+    let write = client
+        .set_daily_budget(&tokens, huf, &budget, 12_300)
+        .await
+        .unwrap();
+    assert_eq!(write.applied_minor, 12_300);
+    assert_eq!(mutates(&server), 1);
+
+    // Cents are the unit in USD.
+    let usd = listed.iter().find(|a| a.currency == "USD").unwrap();
+    let budget = client.list_campaigns(&tokens, usd).await.unwrap()[0]
+        .budget
+        .clone()
+        .unwrap();
+    let write = client
+        .set_daily_budget(&tokens, usd, &budget, 12_345)
+        .await
+        .unwrap();
+    assert_eq!(write.applied_minor, 12_345);
 }

@@ -12,7 +12,7 @@ use connectors::linkedin::{Client, Config};
 use connectors::{AdPlatform, BudgetOwner, ConnectorError, DateRange};
 use domain::dto::ad_data::Channel;
 
-use common::{authorize, day, quick_retries, sorted};
+use common::{authorize, day, sorted};
 
 fn config(server: &connectors::fakes::FakeServer) -> Config {
     let mut config = Config::at(&server.base_url, fake::CLIENT_ID, fake::CLIENT_SECRET);
@@ -139,26 +139,15 @@ async fn a_throttle_without_a_signal_waits_the_configured_time() {
         )
     );
 
-    server.state().faults.throttle_next = 1;
-    let before = server.log().len();
-    let rows = connectors::retry::with_retries(&quick_retries(), || {
-        client.daily_report(&tokens, &account, range)
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        sorted(rows),
-        sorted(
-            server
-                .state()
-                .dataset
-                .expected_rows(&account.external_id, range)
-        )
-    );
-    let log = server.log()[before..].to_vec();
-    assert_eq!(log[0].outcome, "throttled");
-    assert_eq!(log[1].outcome, "ok");
-    assert!(log[1].at - log[0].at >= Duration::from_millis(1200));
+    common::a_throttled_report_is_retried_after(
+        &server,
+        &client,
+        &tokens,
+        &account,
+        range,
+        Duration::from_millis(1200),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -301,18 +290,5 @@ async fn a_transient_failure_is_retried() {
         .exchange_code(&authorize(&client, "code").await.exchange)
         .await
         .unwrap();
-    server.state().faults.fail_next = 2;
-    let accounts =
-        connectors::retry::with_retries(&quick_retries(), || client.list_accounts(&tokens))
-            .await
-            .unwrap();
-    assert_eq!(accounts.len(), 2);
-    assert_eq!(
-        server
-            .log()
-            .iter()
-            .filter(|l| l.outcome == "failed")
-            .count(),
-        2
-    );
+    common::transient_failures_are_retried(&server, &client, &tokens).await;
 }

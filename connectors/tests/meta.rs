@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use connectors::fakes::meta as fake;
 use connectors::meta::{Client, Config};
-use connectors::{AdPlatform, BudgetOwner, ConnectorError, DateRange, Tokens};
+use connectors::{AdAccount, AdPlatform, BudgetOwner, Campaign, ConnectorError, DateRange, Tokens};
 
-use common::{authorize, day, quick_retries, sorted};
+use common::{authorize, day, sorted};
 
 fn server() -> connectors::fakes::FakeServer {
     fake::start(fake::state(day("2026-01-01"), day("2026-08-31"))).unwrap()
@@ -90,7 +90,11 @@ async fn backfills_every_page_of_insights() {
                         (budget.owner, budget.external_id.as_str()),
                         (owner, want.budget_id.as_str())
                     );
-                    assert_eq!(got.daily_budget_minor, Some(budgets[&want.budget_id]));
+                    // The fake holds Meta's units; the client answers ISO minor units.
+                    assert_eq!(
+                        got.daily_budget_minor,
+                        Some(fake::to_minor(budgets[&want.budget_id], &account.currency))
+                    );
                 }
             }
         }
@@ -133,32 +137,15 @@ async fn a_throttle_is_retried_after_the_reset_time_the_headers_signal() {
         ConnectorError::rate_limited(Duration::from_secs(2), "User request limit reached")
     );
 
-    server.state().faults.throttle_next = 1;
-    let before = server.log().len();
-    let rows = connectors::retry::with_retries(&quick_retries(), || {
-        client.daily_report(&tokens, &account, range)
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        sorted(rows),
-        sorted(
-            server
-                .state()
-                .dataset
-                .expected_rows(&account.external_id, range)
-        )
-    );
-    let log = server.log()[before..].to_vec();
-    assert_eq!(
-        (log[0].outcome.as_str(), log[1].outcome.as_str()),
-        ("throttled", "ok")
-    );
-    assert!(
-        log[1].at - log[0].at >= Duration::from_secs(2),
-        "{:?}",
-        log[1].at - log[0].at
-    );
+    common::a_throttled_report_is_retried_after(
+        &server,
+        &client,
+        &tokens,
+        &account,
+        range,
+        Duration::from_secs(2),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -194,7 +181,8 @@ async fn budgets_are_written_to_the_campaign_or_its_ad_set_above_the_account_min
     let server = server();
     let client = client(&server);
     let tokens = connected(&client).await;
-    let account = client.list_accounts(&tokens).await.unwrap().remove(1);
+    let account = client.list_accounts(&tokens).await.unwrap().remove(0);
+    assert_eq!(account.currency, "USD");
     let campaigns = client.list_campaigns(&tokens, &account).await.unwrap();
     let on_campaign = campaigns
         .iter()
@@ -276,18 +264,181 @@ async fn a_transient_error_is_retried() {
     let server = server();
     let client = client(&server);
     let tokens = connected(&client).await;
-    server.state().faults.fail_next = 2;
-    let accounts =
-        connectors::retry::with_retries(&quick_retries(), || client.list_accounts(&tokens))
+    common::transient_failures_are_retried(&server, &client, &tokens).await;
+}
+
+/// The campaign of `account` whose budget is its own.
+async fn own_budget(client: &Client, tokens: &Tokens, account: &AdAccount) -> Campaign {
+    client
+        .list_campaigns(tokens, account)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| {
+            c.budget
+                .as_ref()
+                .is_some_and(|b| b.owner == BudgetOwner::Campaign)
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_forint_budget_crosses_the_wire_in_whole_forints() {
+    let server = server();
+    let client = client(&server);
+    let tokens = connected(&client).await;
+    let account = client.list_accounts(&tokens).await.unwrap().remove(1);
+    assert_eq!(account.currency, "HUF");
+    let campaign = own_budget(&client, &tokens, &account).await;
+    let budget = campaign.budget.clone().unwrap();
+    let before = server.state().budgets[&budget.external_id];
+    // What Meta holds (whole forints) is what the client reads, in ISO minor units.
+    assert_eq!(campaign.daily_budget_minor, Some(before * 100));
+
+    // 5,000 HUF a day is `5000` on the wire and 5,000 HUF read back.
+    let write = client
+        .set_daily_budget(&tokens, &account, &budget, 500_000)
+        .await
+        .unwrap();
+    assert_eq!(server.state().budgets[&budget.external_id], 5_000);
+    assert_eq!(
+        (write.previous_minor, write.applied_minor),
+        (Some(before * 100), 500_000)
+    );
+    let again = own_budget(&client, &tokens, &account).await;
+    assert_eq!(again.daily_budget_minor, Some(500_000));
+    let posted = server
+        .log()
+        .into_iter()
+        .filter(|l| l.method == "POST" && l.outcome == "ok")
+        .count();
+    assert_eq!(posted, 1);
+
+    // The account's minimum is 350 forints, not 3.50.
+    let calls = server.log().len();
+    let low = client
+        .set_daily_budget(&tokens, &account, &budget, 34_900)
+        .await
+        .unwrap_err();
+    match &low {
+        ConnectorError::Rejected { code, message } => {
+            assert_eq!(code, "100");
+            assert!(message.contains("minimum of 350.00 HUF"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let written: Vec<_> = server.log()[calls..]
+        .iter()
+        .filter(|l| l.method == "POST")
+        .map(|l| l.path.clone())
+        .collect();
+    assert!(written.is_empty(), "{written:?}");
+    client
+        .set_daily_budget(&tokens, &account, &budget, 35_000)
+        .await
+        .unwrap();
+    assert_eq!(server.state().budgets[&budget.external_id], 350);
+
+    // Meta takes whole forints: 5,000.50 HUF is refused before anything is written.
+    let calls = server.log().len();
+    let err = client
+        .set_daily_budget(&tokens, &account, &budget, 500_050)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ConnectorError::Rejected { ref message, .. } if message.contains("whole units")),
+        "{err:?}"
+    );
+    assert_eq!(server.log().len(), calls);
+}
+
+#[tokio::test]
+async fn every_currency_meta_counts_in_whole_units_is_written_and_read_in_them() {
+    let currencies = [
+        "HUF", "TWD", "COP", "CRC", "IDR", "JPY", "KRW", "CLP", "VND", "ISK", "PYG", "USD", "BHD",
+    ];
+    let accounts: Vec<_> = currencies
+        .iter()
+        .map(|c| connectors::fakes::account_in(c))
+        .collect();
+    let dataset = fake::dataset_in(day("2026-01-01"), day("2026-01-31"), &accounts);
+    let server = fake::start(fake::state_of(dataset)).unwrap();
+    let client = client(&server);
+    let tokens = connected(&client).await;
+    let listed = client.list_accounts(&tokens).await.unwrap();
+    assert_eq!(listed.len(), currencies.len());
+    for account in &listed {
+        let currency = account.currency.as_str();
+        let campaign = own_budget(&client, &tokens, account).await;
+        let budget = campaign.budget.clone().unwrap();
+        // Ten times the account's minimum, in Meta's units, as the ISO minor units it is.
+        let units = 10 * fake::min_daily_budget(currency);
+        let minor = fake::to_minor(units, currency);
+        let write = client
+            .set_daily_budget(&tokens, account, &budget, minor)
             .await
             .unwrap();
-    assert_eq!(accounts.len(), 2);
-    assert_eq!(
-        server
-            .log()
-            .iter()
-            .filter(|l| l.outcome == "failed")
-            .count(),
-        2
+        assert_eq!(
+            (
+                server.state().budgets[&budget.external_id],
+                write.applied_minor
+            ),
+            (units, minor),
+            "{currency}"
+        );
+        // One unit of Meta's below the minimum is refused by the client, in the right digits.
+        let below = fake::to_minor(fake::min_daily_budget(currency) - 1, currency);
+        let err = client
+            .set_daily_budget(&tokens, account, &budget, below)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ConnectorError::Rejected { ref code, .. } if code == "100"),
+            "{currency}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_connection_chooses_which_action_counts_as_a_conversion() {
+    let server = server();
+    let client = client(&server);
+    let tokens = connected(&client).await;
+    let account = client.list_accounts(&tokens).await.unwrap().remove(0);
+    let range = DateRange::new(day("2026-03-01"), day("2026-03-31")).unwrap();
+    let dataset = server.state().dataset.clone();
+
+    let leads = connectors::Conversions::Meta {
+        action_type: "lead".parse().unwrap(),
+    };
+    let rows = client
+        .daily_report_counting(&tokens, &account, range, &leads)
+        .await
+        .unwrap();
+    let expected = dataset.expected_rows_counting_others(&account.external_id, range);
+    assert_ne!(
+        sorted(expected.clone()),
+        sorted(dataset.expected_rows(&account.external_id, range))
     );
+    assert_eq!(sorted(rows), sorted(expected));
+
+    // The default is still `purchase`.
+    let rows = client.daily_report(&tokens, &account, range).await.unwrap();
+    assert_eq!(
+        sorted(rows),
+        sorted(dataset.expected_rows(&account.external_id, range))
+    );
+
+    // A choice made for another platform is refused before calling Meta.
+    let calls = server.log().len();
+    let tiktok = connectors::Conversions::Tiktok {
+        event: connectors::TiktokEvent::CompletePayment,
+    };
+    assert!(
+        client
+            .daily_report_counting(&tokens, &account, range, &tiktok)
+            .await
+            .is_err()
+    );
+    assert_eq!(server.log().len(), calls);
 }

@@ -11,7 +11,7 @@ use connectors::fakes::microsoft_ads as fake;
 use connectors::microsoft_ads::{Client, Config};
 use connectors::{AdPlatform, BudgetOwner, BudgetRef, ConnectorError, DateRange, Tokens};
 
-use common::{authorize, day, quick_retries, sorted};
+use common::{authorize, day, sorted};
 
 fn server() -> connectors::fakes::FakeServer {
     fake::start(fake::state(day("2026-01-01"), day("2026-08-31"))).unwrap()
@@ -201,33 +201,16 @@ async fn a_throttle_is_retried_after_the_configured_wait() {
         "{err:?}"
     );
 
-    server.state().faults.throttle_next = 1;
-    let before = server.log().len();
-    let rows = connectors::retry::with_retries(&quick_retries(), || {
-        client.daily_report(&tokens, &account, range)
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        sorted(rows),
-        sorted(
-            server
-                .state()
-                .dataset
-                .expected_rows(&account.external_id, range)
-        )
-    );
-    let log = server.log()[before..].to_vec();
-    assert_eq!(
-        (log[0].outcome.as_str(), log[1].outcome.as_str()),
-        ("throttled", "ok")
-    );
+    let log = common::a_throttled_report_is_retried_after(
+        &server,
+        &client,
+        &tokens,
+        &account,
+        range,
+        Duration::from_millis(1500),
+    )
+    .await;
     assert!(log[0].path.ends_with("/GenerateReport/Submit"));
-    let waited = log[1].at - log[0].at;
-    assert!(
-        waited >= Duration::from_millis(1500),
-        "retried after {waited:?}"
-    );
 }
 
 #[tokio::test]
@@ -307,7 +290,9 @@ async fn budgets_are_written_to_the_campaign_or_its_shared_budget_and_read_back(
         "refused before calling Microsoft"
     );
 
-    // The campaign's own budget.
+    // The campaign's own budget, read before and after through that one campaign
+    // (`Campaigns/QueryByIds`), not by listing the account's campaigns.
+    let calls = server.log().len();
     let write = client
         .set_daily_budget(&tokens, &account, &own_budget, 12_345)
         .await
@@ -316,6 +301,19 @@ async fn budgets_are_written_to_the_campaign_or_its_shared_budget_and_read_back(
     assert!(write.previous_minor.is_some());
     assert_eq!(write.applied_minor, 12_345);
     assert_eq!(server.state().budgets[&own_budget.external_id], 12_345);
+    let called: Vec<String> = server.log()[calls..]
+        .iter()
+        .map(|l| format!("{} {}", l.method, l.path.rsplit("v13/").next().unwrap()))
+        .collect();
+    assert_eq!(
+        called,
+        [
+            "POST Campaigns/QueryByIds",
+            "PUT Campaigns",
+            "POST Campaigns/QueryByIds"
+        ],
+        "{called:?}"
+    );
 
     // The shared budget: both campaigns on it show the new amount.
     let write = client
@@ -379,20 +377,7 @@ async fn a_transient_failure_is_retried() {
     let server = server();
     let client = client(&server);
     let tokens = connected(&client).await;
-    server.state().faults.fail_next = 2;
-    let accounts =
-        connectors::retry::with_retries(&quick_retries(), || client.list_accounts(&tokens))
-            .await
-            .unwrap();
-    assert_eq!(accounts.len(), 2);
-    assert_eq!(
-        server
-            .log()
-            .iter()
-            .filter(|l| l.outcome == "failed")
-            .count(),
-        2
-    );
+    common::transient_failures_are_retried(&server, &client, &tokens).await;
 }
 
 #[tokio::test]
@@ -406,5 +391,41 @@ async fn campaign_calls_need_the_accounts_customer() {
     assert!(
         matches!(err, ConnectorError::Rejected { ref code, .. } if code == "UserIsNotAuthorized"),
         "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_connection_chooses_all_conversions_or_conversions() {
+    let server = server();
+    let client = client(&server);
+    let tokens = connected(&client).await;
+    let account = client.list_accounts(&tokens).await.unwrap().remove(0);
+    let range = DateRange::new(day("2026-03-01"), day("2026-03-20")).unwrap();
+    let dataset = server.state().dataset.clone();
+
+    let all = connectors::Conversions::MicrosoftAds {
+        columns: connectors::MicrosoftConversions::AllConversions,
+    };
+    let rows = client
+        .daily_report_counting(&tokens, &account, range, &all)
+        .await
+        .unwrap();
+    let expected = dataset.expected_rows_counting_others(&account.external_id, range);
+    assert_ne!(
+        sorted(expected.clone()),
+        sorted(dataset.expected_rows(&account.external_id, range))
+    );
+    assert_eq!(sorted(rows), sorted(expected));
+
+    let primary = connectors::Conversions::MicrosoftAds {
+        columns: connectors::MicrosoftConversions::Conversions,
+    };
+    let rows = client
+        .daily_report_counting(&tokens, &account, range, &primary)
+        .await
+        .unwrap();
+    assert_eq!(
+        sorted(rows),
+        sorted(dataset.expected_rows(&account.external_id, range))
     );
 }

@@ -11,7 +11,7 @@ use connectors::fakes::tiktok as fake;
 use connectors::tiktok::{Client, Config};
 use connectors::{AdPlatform, BudgetOwner, ConnectorError, DateRange, Tokens};
 
-use common::{authorize, day, quick_retries, sorted};
+use common::{authorize, day, sorted};
 
 fn server() -> connectors::fakes::FakeServer {
     fake::start(fake::state(day("2026-01-01"), day("2026-08-31"))).unwrap()
@@ -130,32 +130,15 @@ async fn an_http_200_throttle_is_retried_after_the_wait() {
         )
     );
 
-    server.state().faults.throttle_next = 1;
-    let before = server.log().len();
-    let rows = connectors::retry::with_retries(&quick_retries(), || {
-        client.daily_report(&tokens, &account, range)
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        sorted(rows),
-        sorted(
-            server
-                .state()
-                .dataset
-                .expected_rows(&account.external_id, range)
-        )
-    );
-    let log = server.log()[before..].to_vec();
-    assert_eq!(
-        (log[0].outcome.as_str(), log[1].outcome.as_str()),
-        ("throttled", "ok")
-    );
-    assert!(
-        log[1].at - log[0].at >= Duration::from_millis(800),
-        "{:?}",
-        log[1].at - log[0].at
-    );
+    common::a_throttled_report_is_retried_after(
+        &server,
+        &client,
+        &tokens,
+        &account,
+        range,
+        Duration::from_millis(800),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -189,7 +172,8 @@ async fn budgets_are_written_to_the_campaign_or_its_ad_group_within_the_minimums
     let server = server();
     let client = client(&server);
     let tokens = connected(&client).await;
-    let account = client.list_accounts(&tokens).await.unwrap().remove(1);
+    let account = client.list_accounts(&tokens).await.unwrap().remove(0);
+    assert_eq!(account.currency, "USD");
     let campaigns = client.list_campaigns(&tokens, &account).await.unwrap();
     let on_campaign = campaigns
         .iter()
@@ -283,18 +267,83 @@ async fn a_service_error_is_retried() {
     let server = server();
     let client = client(&server);
     let tokens = connected(&client).await;
-    server.state().faults.fail_next = 2;
-    let accounts =
-        connectors::retry::with_retries(&quick_retries(), || client.list_accounts(&tokens))
+    common::transient_failures_are_retried(&server, &client, &tokens).await;
+}
+
+#[tokio::test]
+async fn a_budget_in_a_currency_without_a_published_minimum_is_left_to_tiktok() {
+    let server = server();
+    let client = client(&server);
+    let tokens = connected(&client).await;
+    let account = client.list_accounts(&tokens).await.unwrap().remove(1);
+    assert_eq!(account.currency, "EUR");
+    let campaign = client
+        .list_campaigns(&tokens, &account)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| {
+            c.budget
+                .as_ref()
+                .is_some_and(|b| b.owner == BudgetOwner::Campaign)
+        })
+        .unwrap();
+    let budget = campaign.budget.unwrap();
+    // 45.00 EUR is not held to USD's 50: the write reaches TikTok, which takes it.
+    let write = client
+        .set_daily_budget(&tokens, &account, &budget, 4_500)
+        .await
+        .unwrap();
+    assert_eq!(write.applied_minor, 4_500);
+    assert_eq!(server.state().budgets[&budget.external_id], 4_500);
+    // Nothing or less is refused before calling TikTok, in every currency.
+    let calls = server.log().len();
+    assert!(
+        client
+            .set_daily_budget(&tokens, &account, &budget, 0)
             .await
-            .unwrap();
-    assert_eq!(accounts.len(), 2);
-    assert_eq!(
-        server
-            .log()
-            .iter()
-            .filter(|l| l.outcome == "failed")
-            .count(),
-        2
+            .is_err()
     );
+    assert_eq!(server.log().len(), calls);
+}
+
+#[tokio::test]
+async fn the_connection_chooses_which_event_counts_as_a_conversion() {
+    let server = server();
+    let client = client(&server);
+    let tokens = connected(&client).await;
+    let account = client.list_accounts(&tokens).await.unwrap().remove(0);
+    let range = DateRange::new(day("2026-03-01"), day("2026-03-20")).unwrap();
+    let dataset = server.state().dataset.clone();
+    let default_rows = dataset.expected_rows(&account.external_id, range);
+    let others = dataset.expected_rows_counting_others(&account.external_id, range);
+    assert_ne!(sorted(others.clone()), sorted(default_rows.clone()));
+
+    // TikTok Shop purchases: their count and their value.
+    let shop = connectors::Conversions::Tiktok {
+        event: connectors::TiktokEvent::OnsiteShopping,
+    };
+    let rows = client
+        .daily_report_counting(&tokens, &account, range, &shop)
+        .await
+        .unwrap();
+    assert_eq!(sorted(rows), sorted(others.clone()));
+
+    // Complete payments: their count, valued as before.
+    let payments = connectors::Conversions::Tiktok {
+        event: connectors::TiktokEvent::CompletePayment,
+    };
+    let rows = client
+        .daily_report_counting(&tokens, &account, range, &payments)
+        .await
+        .unwrap();
+    let expected: Vec<_> = default_rows
+        .iter()
+        .zip(&others)
+        .map(|(own, other)| connectors::DailyRow {
+            conversions: other.conversions,
+            ..own.clone()
+        })
+        .collect();
+    assert_eq!(sorted(rows), sorted(expected));
 }

@@ -28,23 +28,39 @@ pub const MIN_BUDGET_MICROS: i64 = 1_000_000;
 
 /// Two accounts with search, shopping and Performance Max campaigns owning their budgets, and
 /// a display and a video campaign sharing one budget.
+const KINDS: [(&str, Channel, BudgetOwner); 5] = [
+    ("SEARCH", Channel::Search, BudgetOwner::Campaign),
+    ("SHOPPING", Channel::Shopping, BudgetOwner::Campaign),
+    ("DISPLAY", Channel::Display, BudgetOwner::SharedBudget),
+    ("VIDEO", Channel::Video, BudgetOwner::SharedBudget),
+    ("PERFORMANCE_MAX", Channel::Other, BudgetOwner::Campaign),
+];
+
 pub fn dataset(first_day: NaiveDate, last_day: NaiveDate) -> Dataset {
-    Dataset::new(
-        1_234_567_000,
-        &[
-            ("SEARCH", Channel::Search, BudgetOwner::Campaign),
-            ("SHOPPING", Channel::Shopping, BudgetOwner::Campaign),
-            ("DISPLAY", Channel::Display, BudgetOwner::SharedBudget),
-            ("VIDEO", Channel::Video, BudgetOwner::SharedBudget),
-            ("PERFORMANCE_MAX", Channel::Other, BudgetOwner::Campaign),
-        ],
-        first_day,
-        last_day,
-    )
+    Dataset::new(1_234_567_000, &KINDS, first_day, last_day)
 }
 
 pub fn state(first_day: NaiveDate, last_day: NaiveDate) -> FakeState {
     FakeState::new(dataset(first_day, last_day), CLIENT_ID, CLIENT_SECRET)
+}
+
+/// The same campaigns in one account per `(name, currency, time zone)`.
+pub fn dataset_in(
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+    accounts: &[(&str, &str, &str)],
+) -> Dataset {
+    Dataset::with_accounts(1_234_567_000, accounts, &KINDS, first_day, last_day)
+}
+
+/// The `currency_constant.billable_unit_micros` this fake answers: budgets must be multiples of
+/// it. Google answers each currency's own; the fake's figures are its own, chosen so that a
+/// currency with two ISO decimals (HUF) has a billable unit of a whole unit.
+pub fn billable_unit_micros(currency: &str) -> i64 {
+    match currency {
+        "HUF" | "JPY" | "KRW" | "CLP" => 1_000_000,
+        _ => 10_000,
+    }
 }
 
 pub fn start(state: FakeState) -> std::io::Result<FakeServer> {
@@ -368,6 +384,17 @@ fn rows_for(state: &FakeState, customer: &str, query: &str) -> Result<Vec<Value>
         .nth(1)
         .and_then(|rest| rest.split(' ').next())
         .ok_or("the query has no FROM clause")?;
+    if from == "currency_constant" {
+        let code = q
+            .split("currency_constant.code = ")
+            .nth(1)
+            .map(|s| s.trim().trim_matches('\''))
+            .ok_or("a currency_constant query needs currency_constant.code = 'XXX'")?;
+        return Ok(vec![json!({ "currencyConstant": {
+            "resourceName": format!("currencyConstants/{code}"), "code": code,
+            "billableUnitMicros": billable_unit_micros(code).to_string(),
+        }})]);
+    }
     if customer == MANAGER_ID {
         return match from {
             "customer" => Ok(vec![json!({ "customer": {
@@ -659,7 +686,7 @@ async fn mutate_budgets(
             Value::Null,
         );
     }
-    if micros % crate::google_ads::BILLABLE_UNIT_MICROS != 0 {
+    if micros % billable_unit_micros(&account.currency) != 0 {
         state.record("POST", &logged, "rejected");
         return failure(
             400,

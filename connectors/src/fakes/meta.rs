@@ -4,6 +4,11 @@
 //! `daily_budget` read and written, and `/me/permissions` revoked. Errors are Meta's
 //! `OAuthException` bodies with HTTP 400; a throttle carries `X-Ad-Account-Usage` with its
 //! `reset_time_duration`.
+//!
+//! Budgets are held and answered in Meta's units of each account's currency (its currency
+//! table's offset: whole forints for HUF, cents for USD), converted from the dataset's ISO minor
+//! units by the fake's own table ([`offset`]), and each account's `min_daily_budget` is in the
+//! same units.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
@@ -15,29 +20,115 @@ use crate::BudgetOwner;
 
 pub const CLIENT_ID: &str = "1122334455667788";
 pub const CLIENT_SECRET: &str = "fake-meta-app-secret";
-/// Every account's `min_daily_budget`, in minor units.
-pub const MIN_DAILY_BUDGET: i64 = 100;
 
 type Query = web::Query<std::collections::HashMap<String, String>>;
 
-/// Two accounts: campaigns with a campaign budget (Advantage campaign budget), one whose budget
-/// is on its ad set, and one with a lifetime budget.
+/// The fake's own reading of Meta's currency table (developers.facebook.com/docs/marketing-api/
+/// currencies): how many of Meta's budget units make one unit of `currency`. 1 for the
+/// currencies Meta counts in whole units, 100 for the rest. Written out here apart from the
+/// client's table, so that a mistake in one is caught by the other.
+pub fn offset(currency: &str) -> i64 {
+    match currency {
+        "CLP" | "COP" | "CRC" | "HUF" | "ISK" | "IDR" | "JPY" | "KRW" | "PYG" | "TWD" | "VND" => 1,
+        _ => 100,
+    }
+}
+
+/// Each account's `min_daily_budget`, in Meta's units of its currency: about one US dollar's
+/// worth. Meta answers every account's own; these figures are the fake's.
+pub fn min_daily_budget(currency: &str) -> i64 {
+    match currency {
+        "HUF" => 350,
+        "TWD" => 32,
+        "COP" => 4_000,
+        "CRC" => 500,
+        "IDR" => 16_000,
+        "JPY" => 150,
+        "KRW" => 1_400,
+        "CLP" => 950,
+        "VND" => 26_000,
+        "ISK" => 140,
+        "PYG" => 7_500,
+        // One unit in hundredths: $1.00, 1.00 EUR, 1.00 BHD.
+        _ => 100,
+    }
+}
+
+/// Minor units of `currency` (ISO 4217) as Meta's units, exactly (the dataset's amounts are
+/// whole numbers of Meta's units in every currency the fake serves).
+pub fn to_meta_units(minor: i64, currency: &str) -> i64 {
+    let exponent = crate::money::exponent(currency).unwrap_or(2);
+    let scaled = i128::from(minor) * i128::from(offset(currency));
+    let per_unit = 10_i128.pow(exponent);
+    assert_eq!(
+        scaled % per_unit,
+        0,
+        "{minor} minor units of {currency} are no whole number of Meta's units"
+    );
+    i64::try_from(scaled / per_unit).unwrap_or(i64::MAX)
+}
+
+/// Meta's units of `currency` as minor units (ISO 4217).
+pub fn to_minor(units: i64, currency: &str) -> i64 {
+    let exponent = crate::money::exponent(currency).unwrap_or(2);
+    let minor = i128::from(units) * 10_i128.pow(exponent) / i128::from(offset(currency));
+    i64::try_from(minor).unwrap_or(i64::MAX)
+}
+
+/// The kinds of campaign every account has: a campaign budget (Advantage campaign budget), a
+/// budget on the ad set, video views, and a lifetime budget.
+const KINDS: [(&str, Channel, BudgetOwner); 4] = [
+    ("OUTCOME_SALES", Channel::Social, BudgetOwner::Campaign),
+    ("OUTCOME_TRAFFIC", Channel::Social, BudgetOwner::AdSet),
+    ("VIDEO_VIEWS", Channel::Video, BudgetOwner::Campaign),
+    ("OUTCOME_AWARENESS", Channel::Social, BudgetOwner::None),
+];
+
+/// Two accounts: one in USD and one in HUF, a currency Meta counts in whole units although ISO
+/// 4217 gives it two decimals.
 pub fn dataset(first_day: NaiveDate, last_day: NaiveDate) -> Dataset {
-    Dataset::new(
-        23_850_000,
-        &[
-            ("OUTCOME_SALES", Channel::Social, BudgetOwner::Campaign),
-            ("OUTCOME_TRAFFIC", Channel::Social, BudgetOwner::AdSet),
-            ("VIDEO_VIEWS", Channel::Video, BudgetOwner::Campaign),
-            ("OUTCOME_AWARENESS", Channel::Social, BudgetOwner::None),
-        ],
+    dataset_in(
         first_day,
         last_day,
+        &[
+            ("Acme US", "USD", "America/Los_Angeles"),
+            ("Acme HU", "HUF", "Europe/Budapest"),
+        ],
     )
 }
 
+/// The same campaigns in one account per `(name, currency, time zone)`.
+pub fn dataset_in(
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+    accounts: &[(&str, &str, &str)],
+) -> Dataset {
+    Dataset::with_accounts(23_850_000, accounts, &KINDS, first_day, last_day)
+}
+
 pub fn state(first_day: NaiveDate, last_day: NaiveDate) -> FakeState {
-    FakeState::new(dataset(first_day, last_day), CLIENT_ID, CLIENT_SECRET)
+    state_of(dataset(first_day, last_day))
+}
+
+/// The fake's state for `dataset`, its budgets held in Meta's units.
+pub fn state_of(dataset: Dataset) -> FakeState {
+    let mut state = FakeState::new(dataset, CLIENT_ID, CLIENT_SECRET);
+    let currencies: std::collections::HashMap<String, String> = state
+        .dataset
+        .accounts
+        .iter()
+        .flat_map(|a| {
+            a.campaigns
+                .iter()
+                .map(move |c| (c.budget_id.clone(), a.currency.clone()))
+        })
+        .collect();
+    for (id, amount) in &mut state.budgets {
+        if let Some(currency) = currencies.get(id) {
+            *amount = to_meta_units(*amount, currency);
+        }
+    }
+    state
 }
 
 pub fn start(state: FakeState) -> std::io::Result<FakeServer> {
@@ -269,7 +360,7 @@ async fn edge(
     let items: Vec<Value> = if node == "me" && edge == "adaccounts" {
         state.dataset.accounts.iter().map(|a| json!({
             "id": format!("act_{}", a.id), "account_id": a.id, "name": a.name, "currency": a.currency,
-            "account_status": 1, "timezone_name": a.time_zone, "min_daily_budget": MIN_DAILY_BUDGET,
+            "account_status": 1, "timezone_name": a.time_zone, "min_daily_budget": min_daily_budget(&a.currency),
         })).collect()
     } else {
         let Some(account) = account_of(&state, &node).cloned() else {
@@ -308,6 +399,7 @@ async fn edge(
                 let money = |minor: i64| crate::money::minor_to_decimal(minor, &account.currency).map(|d| d.to_string()).unwrap_or_default();
                 state.dataset.expected_rows(&account.id, range).into_iter().map(|r| {
                     let purchases = r.conversions.to_string();
+                    let (leads, lead_value) = super::other_conversions(&r);
                     json!({
                         "account_id": account.id, "campaign_id": r.campaign_id,
                         "date_start": r.date.to_string(), "date_stop": r.date.to_string(),
@@ -317,10 +409,12 @@ async fn edge(
                             { "action_type": "link_click", "value": r.clicks.to_string() },
                             { "action_type": "omni_purchase", "value": purchases },
                             { "action_type": "purchase", "value": purchases },
+                            { "action_type": "lead", "value": leads.to_string() },
                         ],
                         "action_values": [
                             { "action_type": "omni_purchase", "value": money(r.revenue_minor) },
                             { "action_type": "purchase", "value": money(r.revenue_minor) },
+                            { "action_type": "lead", "value": money(lead_value) },
                         ],
                     })
                 }).collect()
@@ -357,7 +451,7 @@ async fn node(
     }
     let (_, node) = path.into_inner();
     let answer = if let Some(account) = account_of(&state, &node) {
-        json!({ "id": node, "min_daily_budget": MIN_DAILY_BUDGET, "currency": account.currency })
+        json!({ "id": node, "min_daily_budget": min_daily_budget(&account.currency), "currency": account.currency })
     } else if budget_node(&state, &node).is_some() {
         json!({ "id": node, "daily_budget": minor_str(&state, &node) })
     } else if state.dataset.campaign(&node).is_some() {
@@ -386,7 +480,7 @@ async fn update(
         return r;
     }
     let (_, node) = path.into_inner();
-    let Some((_, owner)) = budget_node(&state, &node) else {
+    let Some((account, owner)) = budget_node(&state, &node) else {
         state.record("POST", req.path(), "rejected");
         let message = if state.dataset.campaign(&node).is_some() {
             "Your campaign's budget is set on its ad sets or for its lifetime; a daily budget cannot be set here."
@@ -398,11 +492,16 @@ async fn update(
     let Some(amount) = form.get("daily_budget").and_then(|v| v.parse::<i64>().ok()) else {
         return error(100, None, "(#100) daily_budget must be an integer");
     };
-    if amount < MIN_DAILY_BUDGET {
+    let minimum = min_daily_budget(&account.currency);
+    if amount < minimum {
         state.record("POST", req.path(), "rejected");
+        let shown =
+            crate::money::minor_to_decimal(to_minor(minimum, &account.currency), &account.currency)
+                .map(|d| d.to_string())
+                .unwrap_or_default();
         let mut e = json!({ "message": "Invalid parameter", "type": "OAuthException", "code": 100, "error_subcode": 1_885_272,
             "error_user_title": "Budget Is Too Low",
-            "error_user_msg": format!("The budget for this {} must be at least {MIN_DAILY_BUDGET}.", if owner == BudgetOwner::AdSet { "ad set" } else { "campaign" }) });
+            "error_user_msg": format!("The budget for this {} must be at least {shown} {}.", if owner == BudgetOwner::AdSet { "ad set" } else { "campaign" }, account.currency) });
         e["fbtrace_id"] = json!("AfakeTrace");
         return HttpResponse::BadRequest().json(json!({ "error": e }));
     }

@@ -28,7 +28,9 @@ use domain::dto::ad_data::Channel;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AccessCheck, Dataset, FakeAccount, FakeServer, FakeState, Injected, Shared};
+use super::{
+    AccessCheck, Dataset, FakeAccount, FakeCampaign, FakeServer, FakeState, Injected, Shared,
+};
 use crate::{BudgetOwner, DailyRow, DateRange};
 
 pub const CLIENT_ID: &str = "5f0c1a2e-fake-4d2b-9a51-msads0000001";
@@ -82,6 +84,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/CampaignManagement/v13/Campaigns/QueryByAccountId",
             web::post().to(campaigns),
+        )
+        .route(
+            "/CampaignManagement/v13/Campaigns/QueryByIds",
+            web::post().to(campaigns_by_ids),
         )
         .route(
             "/CampaignManagement/v13/Campaigns",
@@ -624,31 +630,93 @@ async fn campaigns(
         .campaigns
         .iter()
         .filter(|c| types.contains(&c.kind))
-        .map(|c| {
-            let (budget_type, daily, budget_id) = match c.budget_owner {
-                BudgetOwner::None => (Value::Null, Value::Null, Value::Null),
-                BudgetOwner::SharedBudget => (
-                    json!("DailyBudgetStandard"),
-                    json!(major(&state, &c.budget_id, &account.currency)),
-                    json!(c.budget_id),
-                ),
-                _ => (
-                    json!("DailyBudgetStandard"),
-                    json!(major(&state, &c.budget_id, &account.currency)),
-                    Value::Null,
-                ),
-            };
-            json!({
-                "Id": c.id, "Name": c.name, "Status": "Active", "CampaignType": c.kind,
-                "BudgetType": budget_type, "DailyBudget": daily, "BudgetId": budget_id,
-                "TimeZone": zone_name(&account.time_zone), "Languages": ["All"],
-                "AudienceAdsBidAdjustment": null, "BiddingScheme": { "Type": "EnhancedCpc" },
-                "ExperimentId": null, "FinalUrlSuffix": null, "TrackingUrlTemplate": null,
-            })
-        })
+        .map(|c| campaign_json(&state, &account, c))
         .collect();
     state.record("POST", req.path(), "ok");
     HttpResponse::Ok().json(json!({ "Campaigns": list }))
+}
+
+/// `Campaigns/QueryByIds`: the campaigns asked for, in order, `null` (with a partial error) for
+/// an ID that is not a campaign of the account's asked types.
+async fn campaigns_by_ids(
+    data: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    let mut state = data.lock();
+    let account = match guard_account(&mut state, &req) {
+        Ok(account) => account,
+        Err(refused) => return refused,
+    };
+    if id_of(&body["AccountId"]).as_deref() != Some(account.id.as_str()) {
+        state.record("POST", req.path(), "denied");
+        return not_authorized();
+    }
+    let types: Vec<String> = body["CampaignType"]
+        .as_str()
+        .unwrap_or("Search")
+        .split(',')
+        .map(|t| t.trim().to_owned())
+        .collect();
+    let ids: Vec<String> = body["CampaignIds"]
+        .as_array()
+        .map(|ids| ids.iter().filter_map(id_of).collect())
+        .unwrap_or_default();
+    if ids.is_empty() || ids.len() > 100 {
+        state.record("POST", req.path(), "rejected");
+        return HttpResponse::BadRequest().json(json!({
+            "TrackingId": "fake", "Type": "ApiFaultDetail",
+            "OperationErrors": [{ "Code": 1029, "ErrorCode": "CampaignServiceCampaignsArrayShouldNotBeNullOrEmpty",
+                "Message": "CampaignIds must hold 1 to 100 IDs." }],
+        }));
+    }
+    let mut list = Vec::new();
+    let mut errors = Vec::new();
+    for (index, id) in ids.iter().enumerate() {
+        match account
+            .campaigns
+            .iter()
+            .find(|c| &c.id == id && types.contains(&c.kind))
+        {
+            Some(c) => {
+                list.push(campaign_json(&state, &account, c));
+                errors.push(Value::Null);
+            }
+            None => {
+                list.push(Value::Null);
+                errors.push(
+                    json!({ "Code": 1100, "ErrorCode": "CampaignServiceInvalidCampaignId",
+                    "Index": index, "Message": "The campaign ID is invalid." }),
+                );
+            }
+        }
+    }
+    state.record("POST", req.path(), "ok");
+    HttpResponse::Ok().json(json!({ "Campaigns": list, "PartialErrors": errors }))
+}
+
+/// A campaign as Microsoft writes it.
+fn campaign_json(state: &FakeState, account: &FakeAccount, c: &FakeCampaign) -> Value {
+    let (budget_type, daily, budget_id) = match c.budget_owner {
+        BudgetOwner::None => (Value::Null, Value::Null, Value::Null),
+        BudgetOwner::SharedBudget => (
+            json!("DailyBudgetStandard"),
+            json!(major(state, &c.budget_id, &account.currency)),
+            json!(c.budget_id),
+        ),
+        _ => (
+            json!("DailyBudgetStandard"),
+            json!(major(state, &c.budget_id, &account.currency)),
+            Value::Null,
+        ),
+    };
+    json!({
+        "Id": c.id, "Name": c.name, "Status": "Active", "CampaignType": c.kind,
+        "BudgetType": budget_type, "DailyBudget": daily, "BudgetId": budget_id,
+        "TimeZone": zone_name(&account.time_zone), "Languages": ["All"],
+        "AudienceAdsBidAdjustment": null, "BiddingScheme": { "Type": "EnhancedCpc" },
+        "ExperimentId": null, "FinalUrlSuffix": null, "TrackingUrlTemplate": null,
+    })
 }
 
 async fn budgets(
@@ -827,7 +895,7 @@ async fn update_budgets(
 // Reporting
 
 /// The columns this fake can write.
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 13] = [
     "TimePeriod",
     "AccountId",
     "CampaignId",
@@ -839,6 +907,8 @@ const COLUMNS: [&str; 11] = [
     "Spend",
     "Conversions",
     "Revenue",
+    "AllConversions",
+    "AllRevenue",
 ];
 
 fn report_date(value: &Value) -> Option<NaiveDate> {
@@ -1077,6 +1147,8 @@ fn report_csv(
                     "Spend" => money(row.spend_minor)?,
                     "Conversions" => format!("{:.2}", row.conversions),
                     "Revenue" => money(row.revenue_minor)?,
+                    "AllConversions" => format!("{:.2}", super::other_conversions(&row).0),
+                    "AllRevenue" => money(super::other_conversions(&row).1)?,
                     _ => String::new(),
                 });
             }

@@ -55,6 +55,17 @@ pub struct FakeAccount {
     pub campaigns: Vec<FakeCampaign>,
 }
 
+/// The accounts of [`Dataset::new`]: name, currency, time zone.
+pub const DEFAULT_ACCOUNTS: [(&str, &str, &str); 2] = [
+    ("Acme US", "USD", "America/Los_Angeles"),
+    ("Acme EU", "EUR", "Europe/Berlin"),
+];
+
+/// An account in `currency` for [`Dataset::with_accounts`], named after it.
+pub fn account_in(currency: &'static str) -> (&'static str, &'static str, &'static str) {
+    (currency, currency, "UTC")
+}
+
 /// What every fake serves.
 #[derive(Clone, Debug)]
 pub struct Dataset {
@@ -68,7 +79,7 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Two accounts (one in USD, one in EUR or JPY) whose campaigns cover every budget owner the
+    /// Two accounts (one in USD, one in EUR) whose campaigns cover every budget owner the
     /// platform has. `kinds` gives, per campaign, the platform's type, the channel it maps to,
     /// and the budget owner; the campaign IDs are made from `id_base`.
     pub fn new(
@@ -77,49 +88,59 @@ impl Dataset {
         first_day: NaiveDate,
         last_day: NaiveDate,
     ) -> Self {
-        let accounts = [
-            ("Acme US", "USD", "America/Los_Angeles"),
-            ("Acme EU", "EUR", "Europe/Berlin"),
-        ]
-        .into_iter()
-        .enumerate()
-        .map(|(a, (name, currency, tz))| {
-            let account_id = id_base + a as u64;
-            let campaigns = kinds
-                .iter()
-                .enumerate()
-                .map(|(c, (kind, channel, owner))| {
-                    let id = (id_base * 1000 + (a as u64) * 100 + c as u64 + 1).to_string();
-                    let budget_id = match owner {
-                        BudgetOwner::Campaign | BudgetOwner::None => id.clone(),
-                        BudgetOwner::SharedBudget => format!("{}", id_base * 7 + a as u64),
-                        BudgetOwner::AdSet => format!("{id}0"),
-                    };
-                    FakeCampaign {
-                        name: format!("{} {}", kind.replace('_', " ").to_lowercase(), c + 1),
-                        kind: (*kind).to_owned(),
-                        channel: *channel,
-                        status: "ACTIVE".to_owned(),
-                        budget_owner: *owner,
-                        budget_id,
-                        daily_budget_minor: if *owner == BudgetOwner::None {
-                            0
-                        } else {
-                            5_000 * (c as i64 + 2)
-                        },
-                        id,
-                    }
-                })
-                .collect();
-            FakeAccount {
-                id: account_id.to_string(),
-                name: name.to_owned(),
-                currency: currency.to_owned(),
-                time_zone: tz.to_owned(),
-                campaigns,
-            }
-        })
-        .collect();
+        Self::with_accounts(id_base, &DEFAULT_ACCOUNTS, kinds, first_day, last_day)
+    }
+
+    /// Like [`Dataset::new`], with one account per `(name, currency, time zone)`, in order.
+    /// Amounts are minor units of each account's currency (ISO 4217).
+    pub fn with_accounts(
+        id_base: u64,
+        accounts: &[(&str, &str, &str)],
+        kinds: &[(&str, Channel, BudgetOwner)],
+        first_day: NaiveDate,
+        last_day: NaiveDate,
+    ) -> Self {
+        let accounts = accounts
+            .iter()
+            .copied()
+            .enumerate()
+            .map(|(a, (name, currency, tz))| {
+                let account_id = id_base + a as u64;
+                let campaigns = kinds
+                    .iter()
+                    .enumerate()
+                    .map(|(c, (kind, channel, owner))| {
+                        let id = (id_base * 1000 + (a as u64) * 100 + c as u64 + 1).to_string();
+                        let budget_id = match owner {
+                            BudgetOwner::Campaign | BudgetOwner::None => id.clone(),
+                            BudgetOwner::SharedBudget => format!("{}", id_base * 7 + a as u64),
+                            BudgetOwner::AdSet => format!("{id}0"),
+                        };
+                        FakeCampaign {
+                            name: format!("{} {}", kind.replace('_', " ").to_lowercase(), c + 1),
+                            kind: (*kind).to_owned(),
+                            channel: *channel,
+                            status: "ACTIVE".to_owned(),
+                            budget_owner: *owner,
+                            budget_id,
+                            daily_budget_minor: if *owner == BudgetOwner::None {
+                                0
+                            } else {
+                                5_000 * (c as i64 + 2)
+                            },
+                            id,
+                        }
+                    })
+                    .collect();
+                FakeAccount {
+                    id: account_id.to_string(),
+                    name: name.to_owned(),
+                    currency: currency.to_owned(),
+                    time_zone: tz.to_owned(),
+                    campaigns,
+                }
+            })
+            .collect();
         Self {
             accounts,
             first_day,
@@ -187,6 +208,23 @@ impl Dataset {
         })
     }
 
+    /// The rows an ingest of `account_id` over `range` must find when it counts the fakes'
+    /// other conversions ([`other_conversions`]: Meta's `lead`, Microsoft's `AllConversions`,
+    /// TikTok's other events).
+    pub fn expected_rows_counting_others(
+        &self,
+        account_id: &str,
+        range: DateRange,
+    ) -> Vec<DailyRow> {
+        self.expected_rows(account_id, range)
+            .into_iter()
+            .map(|mut row| {
+                (row.conversions, row.revenue_minor) = other_conversions(&row);
+                row
+            })
+            .collect()
+    }
+
     /// The rows an ingest of `account_id` over `range` must find, ordered by campaign and date.
     pub fn expected_rows(&self, account_id: &str, range: DateRange) -> Vec<DailyRow> {
         let Some(account) = self.account(account_id) else {
@@ -198,6 +236,18 @@ impl Dataset {
             .flat_map(|c| range.iter_days().filter_map(|d| self.metrics(&c.id, d)))
             .collect()
     }
+}
+
+/// A second kind of conversion for a row, which every fake serves under its platform's name for
+/// a conversion other than the default: the row's own conversions and value plus one
+/// conversion worth 15.00 (1,500 minor units) for every 20 clicks. Never equal to the row's own
+/// where the row has 20 clicks or more.
+pub fn other_conversions(row: &DailyRow) -> (f64, i64) {
+    let more = row.clicks / 20;
+    (
+        row.conversions + more as f64,
+        row.revenue_minor + 1_500 * more,
+    )
 }
 
 /// Faults a test switches on.

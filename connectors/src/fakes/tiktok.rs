@@ -432,6 +432,13 @@ async fn report(data: web::Data<Shared>, req: HttpRequest, q: Query) -> HttpResp
                     "clicks" => r.clicks.to_string(),
                     "conversion" => r.conversions.to_string(),
                     crate::tiktok::REVENUE_METRIC => money(r.revenue_minor),
+                    // The other events: the fakes' second kind of conversion.
+                    "complete_payment" | "onsite_shopping" | "purchase" => {
+                        super::other_conversions(&r).0.to_string()
+                    }
+                    "total_onsite_shopping_value" | "total_purchase_value" => {
+                        money(super::other_conversions(&r).1)
+                    }
                     // What TikTok writes for a metric it has no value of.
                     _ => "-".to_owned(),
                 };
@@ -485,16 +492,17 @@ fn update(state: &mut FakeState, req: &HttpRequest, body: &Value, ad_group: bool
     let Some(budget) = body["budget"].as_f64() else {
         return answer(40002, "budget: Not a valid number.", json!({}));
     };
-    let minimum = if ad_group {
-        crate::tiktok::MIN_AD_GROUP_DAILY_BUDGET
-    } else {
-        crate::tiktok::MIN_CAMPAIGN_DAILY_BUDGET
-    };
-    if budget < minimum as f64 {
+    // TikTok's minimum for the advertiser's currency, by the same table the client reads.
+    let minimum = crate::tiktok::minimum_daily_budget(&account.currency, owner);
+    if budget <= 0.0 || minimum.is_some_and(|m| budget < m as f64) {
         state.record("POST", req.path(), "rejected");
         return answer(
             40002,
-            &format!("The daily budget must be at least {minimum}."),
+            &format!(
+                "The daily budget must be at least {} {}.",
+                minimum.unwrap_or_default(),
+                account.currency
+            ),
             json!({}),
         );
     }

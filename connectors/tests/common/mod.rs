@@ -1,12 +1,16 @@
-//! What the platform tests share: the browser's side of the OAuth redirect flow, dates, and a
-//! quick retry policy.
+//! What the platform tests share: the browser's side of the OAuth redirect flow, dates, a quick
+//! retry policy, and the retry checks every platform passes the same way (a transient failure
+//! ridden out, a throttled report retried after the platform's wait).
 
 #![allow(dead_code)]
 
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use connectors::{AdPlatform, AuthorizeRequest, CodeExchange, DailyRow};
+use connectors::fakes::{FakeServer, Logged};
+use connectors::{
+    AdAccount, AdPlatform, AuthorizeRequest, CodeExchange, DailyRow, DateRange, Tokens,
+};
 
 pub fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -79,4 +83,58 @@ pub async fn authorize(client: &dyn AdPlatform, code_param: &str) -> Consent {
             pkce_verifier: verifier,
         },
     }
+}
+
+/// Two transient failures (a 5xx, or the platform's transient code), then the accounts: the
+/// retry policy rides them out, and the fake saw both failures.
+pub async fn transient_failures_are_retried(
+    server: &FakeServer,
+    client: &dyn AdPlatform,
+    tokens: &Tokens,
+) {
+    server.state().faults.fail_next = 2;
+    let accounts =
+        connectors::retry::with_retries(&quick_retries(), || client.list_accounts(tokens))
+            .await
+            .unwrap();
+    assert_eq!(accounts.len(), server.state().dataset.accounts.len());
+    let failed = server
+        .log()
+        .iter()
+        .filter(|l| l.outcome == "failed")
+        .count();
+    assert_eq!(failed, 2);
+}
+
+/// One throttle, then the report: the retry waits at least `wait` (what the platform signalled,
+/// or the client's configured default) and gets the fake's rows. Returns the requests from the
+/// throttled one on, for platform-specific checks.
+pub async fn a_throttled_report_is_retried_after(
+    server: &FakeServer,
+    client: &dyn AdPlatform,
+    tokens: &Tokens,
+    account: &AdAccount,
+    range: DateRange,
+    wait: Duration,
+) -> Vec<Logged> {
+    server.state().faults.throttle_next = 1;
+    let before = server.log().len();
+    let rows = connectors::retry::with_retries(&quick_retries(), || {
+        client.daily_report(tokens, account, range)
+    })
+    .await
+    .unwrap();
+    let expected = server
+        .state()
+        .dataset
+        .expected_rows(&account.external_id, range);
+    assert_eq!(sorted(rows), sorted(expected));
+    let log = server.log()[before..].to_vec();
+    assert_eq!(
+        (log[0].outcome.as_str(), log[1].outcome.as_str()),
+        ("throttled", "ok")
+    );
+    let waited = log[1].at - log[0].at;
+    assert!(waited >= wait, "retried after {waited:?}, not {wait:?}");
+    log
 }
