@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod error;
+pub mod experiment;
 pub mod explore;
 pub mod health;
 pub mod model;

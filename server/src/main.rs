@@ -70,6 +70,9 @@ enum AnalystCommand {
     Scenario(mixpilot_cli::ScenarioArgs),
     /// Print the Budget Health Index of the current allocation and the actions that close the gap.
     Health(mixpilot_cli::HealthArgs),
+    /// Design a geo holdout test for a channel, and read it out as a lift test.
+    #[command(subcommand)]
+    Experiment(mixpilot_cli::ExperimentCommand),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +90,7 @@ fn run_analyst(command: &AnalystCommand) -> ExitCode {
         AnalystCommand::Optimize(args) => mixpilot_cli::run_optimize(args, &mut out),
         AnalystCommand::Scenario(args) => mixpilot_cli::run_scenario(args, &mut out),
         AnalystCommand::Health(args) => mixpilot_cli::run_health(args, &mut out),
+        AnalystCommand::Experiment(cmd) => mixpilot_cli::run_experiment(cmd, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
