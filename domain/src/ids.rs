@@ -78,3 +78,23 @@ typed_id!(
     /// One entry of a workspace's audit log.
     AuditEntryId
 );
+typed_id!(
+    /// An ad campaign, as synced from its platform or imported.
+    CampaignId
+);
+typed_id!(
+    /// One saved version of a workspace's goal.
+    GoalId
+);
+typed_id!(
+    /// One fitted (or refused) version of a workspace's model.
+    ModelVersionId
+);
+typed_id!(
+    /// One plan: a recommended allocation with its inputs.
+    PlanId
+);
+typed_id!(
+    /// One reading of a workspace's Budget Health Index.
+    HealthScoreId
+);

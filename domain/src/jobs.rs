@@ -54,10 +54,59 @@ impl RevokeGrant {
     pub const AAD: &'static [u8] = b"mixpilot revoke-grant";
 }
 
-/// Every job the queue carries.
+/// Why a model is fitted or a plan is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "server",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum)
+)]
+#[cfg_attr(
+    feature = "server",
+    sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// A person (or an API key) asked for it.
+    OnDemand,
+    /// The scheduler: the weekly retrain, or the daily plan.
+    Schedule,
+    /// A backfill finished.
+    Backfill,
+    /// A new model became active.
+    NewModel,
+    /// The goal changed.
+    GoalChange,
+    /// A day of new data arrived.
+    NewData,
+}
+
+/// Fit a model of the workspace from its daily metrics; the job run `job_id` records progress
+/// and the version made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FitModel {
+    pub job_id: JobId,
+    pub tenant_id: TenantId,
+    pub trigger: Trigger,
+    pub enqueued_at: DateTime<Utc>,
+}
+
+/// Make a plan (and the Budget Health Index) for the workspace from its active model, its goal
+/// and today's spend; the job run `job_id` records progress and the plan made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOptimization {
+    pub job_id: JobId,
+    pub tenant_id: TenantId,
+    pub trigger: Trigger,
+    pub enqueued_at: DateTime<Utc>,
+}
+
+/// Every job the queue carries. A new variant is registered once, in `worker`'s registry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Job {
     RunDiagnostic(RunDiagnostic),
     SyncConnection(SyncConnection),
     RevokeGrant(RevokeGrant),
+    FitModel(FitModel),
+    RunOptimization(RunOptimization),
 }

@@ -310,6 +310,7 @@ impl Application {
                         .service(routes::diagnostics::start)
                         .service(routes::jobs::get)
                         .service(routes::openapi::openapi_json)
+                        .configure(routes::planning::configure)
                         .default_service(web::to(api_not_found)),
                 )
                 .configure(|cfg| {

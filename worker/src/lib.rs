@@ -11,6 +11,7 @@
 pub mod jobs;
 pub mod platforms;
 mod queue;
+mod registry;
 pub mod schedule;
 mod workers;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use apalis::prelude::TaskSink;
 use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
-use domain::jobs::{Job, RevokeGrant, RunDiagnostic, SyncConnection};
+use domain::jobs::Job;
 use domain::queue::{JobQueue, QueueError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -38,21 +38,35 @@ pub enum QueueConnectError {
     Redis(#[source] apalis_redis::RedisError),
 }
 
-/// Typed storages, one per job type, over one connection.
+/// The connection the queue lives on. Typed storages (one per job type, see
+/// [`crate::registry`]) are cheap views over it, made where they are used.
 #[derive(Clone)]
 pub(crate) enum Backend {
     Sqlite {
         pool: SqlitePool,
-        diagnostics: SqliteStorage<RunDiagnostic>,
-        syncs: SqliteStorage<SyncConnection>,
-        revocations: SqliteStorage<RevokeGrant>,
     },
     Redis {
         conn: ConnectionManager,
-        diagnostics: RedisStorage<RunDiagnostic>,
-        syncs: RedisStorage<SyncConnection>,
-        revocations: RedisStorage<RevokeGrant>,
+        namespace: String,
     },
+}
+
+impl Backend {
+    /// The configuration of one queue on SQLite.
+    pub(crate) fn sqlite_config(name: &str) -> apalis_sqlite::Config {
+        apalis_sqlite::Config::default()
+            .queue(format!("mixpilot::{name}"))
+            .heartbeat_interval(HEARTBEAT)
+            .missed_heartbeats(MISSED_HEARTBEATS)
+    }
+
+    /// The configuration of one queue on Redis, under the deployment's namespace.
+    pub(crate) fn redis_config(namespace: &str, name: &str) -> apalis_redis::Config {
+        apalis_redis::Config::default()
+            .queue(format!("{namespace}:{name}"))
+            .heartbeat_interval(HEARTBEAT)
+            .missed_heartbeats(MISSED_HEARTBEATS)
+    }
 }
 
 /// The queue. Cheap to clone.
@@ -88,20 +102,8 @@ impl Queue {
                 SqliteStorage::setup(&pool)
                     .await
                     .map_err(QueueConnectError::Sqlite)?;
-                let config = |name: &str| {
-                    apalis_sqlite::Config::default()
-                        .queue(format!("mixpilot::{name}"))
-                        .heartbeat_interval(HEARTBEAT)
-                        .missed_heartbeats(MISSED_HEARTBEATS)
-                };
                 Ok(Self {
-                    backend: Backend::Sqlite {
-                        diagnostics: SqliteStorage::new(&pool)
-                            .with_config(config("run_diagnostic")),
-                        syncs: SqliteStorage::new(&pool).with_config(config("sync_connection")),
-                        revocations: SqliteStorage::new(&pool).with_config(config("revoke_grant")),
-                        pool,
-                    },
+                    backend: Backend::Sqlite { pool },
                 })
             }
             QueueConfig::Redis { url, namespace } => {
@@ -113,21 +115,10 @@ impl Queue {
                         ))
                     })?
                     .map_err(QueueConnectError::Redis)?;
-                let config = |name: &str| {
-                    apalis_redis::Config::default()
-                        .queue(format!("{namespace}:{name}"))
-                        .heartbeat_interval(HEARTBEAT)
-                        .missed_heartbeats(MISSED_HEARTBEATS)
-                };
                 Ok(Self {
                     backend: Backend::Redis {
-                        diagnostics: RedisStorage::new(conn.clone())
-                            .with_config(config("run_diagnostic")),
-                        syncs: RedisStorage::new(conn.clone())
-                            .with_config(config("sync_connection")),
-                        revocations: RedisStorage::new(conn.clone())
-                            .with_config(config("revoke_grant")),
                         conn,
+                        namespace: namespace.clone(),
                     },
                 })
             }
@@ -148,29 +139,30 @@ fn queue_error(e: impl std::error::Error + Send + Sync + 'static) -> QueueError 
 
 impl JobQueue for Queue {
     fn enqueue(&self, job: Job) -> BoxFuture<'_, Result<(), QueueError>> {
-        async move {
-            match (&self.backend, job) {
-                (Backend::Sqlite { diagnostics, .. }, Job::RunDiagnostic(j)) => {
-                    diagnostics.clone().push(j).await.map_err(queue_error)
+        macro_rules! push {
+            ($($variant:ident($payload:ty) => $queue:literal, $workers:literal, $handler:path;)*) => {
+                async move {
+                    match job {
+                        $(Job::$variant(j) => match &self.backend {
+                            Backend::Sqlite { pool } => SqliteStorage::<$payload>::new(pool)
+                                .with_config(Backend::sqlite_config($queue))
+                                .push(j)
+                                .await
+                                .map_err(queue_error),
+                            Backend::Redis { conn, namespace } => {
+                                RedisStorage::<$payload>::new(conn.clone())
+                                    .with_config(Backend::redis_config(namespace, $queue))
+                                    .push(j)
+                                    .await
+                                    .map_err(queue_error)
+                            }
+                        },)*
+                    }
                 }
-                (Backend::Sqlite { syncs, .. }, Job::SyncConnection(j)) => {
-                    syncs.clone().push(j).await.map_err(queue_error)
-                }
-                (Backend::Sqlite { revocations, .. }, Job::RevokeGrant(j)) => {
-                    revocations.clone().push(j).await.map_err(queue_error)
-                }
-                (Backend::Redis { diagnostics, .. }, Job::RunDiagnostic(j)) => {
-                    diagnostics.clone().push(j).await.map_err(queue_error)
-                }
-                (Backend::Redis { syncs, .. }, Job::SyncConnection(j)) => {
-                    syncs.clone().push(j).await.map_err(queue_error)
-                }
-                (Backend::Redis { revocations, .. }, Job::RevokeGrant(j)) => {
-                    revocations.clone().push(j).await.map_err(queue_error)
-                }
-            }
+                .boxed()
+            };
         }
-        .boxed()
+        crate::registry::for_each_job!(push)
     }
 
     fn ping(&self) -> BoxFuture<'_, Result<(), QueueError>> {

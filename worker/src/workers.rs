@@ -12,15 +12,15 @@ use std::sync::Arc;
 
 use domain::crypto::SecretBox;
 use domain::db::Db;
+use domain::queue::JobQueue;
 
-use crate::jobs::diagnostic::run_diagnostic;
-use crate::jobs::revoke::revoke_grant;
-use crate::jobs::sync::sync_connection;
 use crate::platforms::Platforms;
 use crate::queue::{Backend, Queue};
+use apalis_redis::RedisStorage;
+use apalis_sqlite::SqliteStorage;
 
 /// What every job handler gets besides its payload.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct JobContext {
     pub db: Db,
     /// Opens the platform grants the jobs use.
@@ -29,6 +29,9 @@ pub struct JobContext {
     pub platforms: Arc<Platforms>,
     /// `host:pid`, recorded in job results.
     pub worker_name: String,
+    /// Where a job puts the jobs that follow it (a fit's plan, a backfill's fit). `None` when
+    /// a test drives a handler without a queue: the follow-up work is then left out.
+    pub queue: Option<Arc<dyn JobQueue>>,
 }
 
 impl JobContext {
@@ -41,7 +44,23 @@ impl JobContext {
             secrets,
             platforms,
             worker_name: format!("{host}:{}", std::process::id()),
+            queue: None,
         }
+    }
+
+    /// The same context, with a queue for follow-up jobs.
+    pub fn with_queue(mut self, queue: Arc<dyn JobQueue>) -> Self {
+        self.queue = Some(queue);
+        self
+    }
+}
+
+impl std::fmt::Debug for JobContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobContext")
+            .field("worker_name", &self.worker_name)
+            .field("queue", &self.queue.as_ref().map(|q| q.kind()))
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,9 +89,10 @@ impl Workers {
             HasherRng::default(),
         )
         .map_err(|e| anyhow::anyhow!("invalid retry backoff: {e}"))?;
+        let ctx = ctx.with_queue(Arc::new(queue.clone()));
         // The same worker definition on either backend; the storages differ in type only.
         macro_rules! register {
-            ($monitor:expr, $storage:expr, $name:literal, $handler:expr) => {{
+            ($monitor:expr, $storage:expr, $name:literal, $handler:path) => {{
                 let storage = $storage.clone();
                 let ctx = ctx.clone();
                 // Unique per process: a worker that dies is recognized by its name, and its
@@ -92,29 +112,30 @@ impl Workers {
                 })
             }};
         }
-        let monitor = Monitor::new().shutdown_timeout(shutdown_timeout);
-        let monitor = match &queue.backend {
-            Backend::Sqlite {
-                diagnostics,
-                syncs,
-                revocations,
-                ..
-            } => {
-                let monitor = register!(monitor, diagnostics, "diagnostics", run_diagnostic);
-                let monitor = register!(monitor, syncs, "syncs", sync_connection);
-                register!(monitor, revocations, "revocations", revoke_grant)
-            }
-            Backend::Redis {
-                diagnostics,
-                syncs,
-                revocations,
-                ..
-            } => {
-                let monitor = register!(monitor, diagnostics, "diagnostics", run_diagnostic);
-                let monitor = register!(monitor, syncs, "syncs", sync_connection);
-                register!(monitor, revocations, "revocations", revoke_grant)
-            }
-        };
+        let mut monitor = Monitor::new().shutdown_timeout(shutdown_timeout);
+        macro_rules! register_all {
+            ($($variant:ident($payload:ty) => $queue:literal, $workers:literal, $handler:path;)*) => {
+                $(
+                    monitor = match &queue.backend {
+                        Backend::Sqlite { pool } => register!(
+                            monitor,
+                            SqliteStorage::<$payload>::new(pool)
+                                .with_config(Backend::sqlite_config($queue)),
+                            $workers,
+                            $handler
+                        ),
+                        Backend::Redis { conn, namespace } => register!(
+                            monitor,
+                            RedisStorage::<$payload>::new(conn.clone())
+                                .with_config(Backend::redis_config(namespace, $queue)),
+                            $workers,
+                            $handler
+                        ),
+                    };
+                )*
+            };
+        }
+        crate::registry::for_each_job!(register_all);
         Ok(Self { monitor })
     }
 

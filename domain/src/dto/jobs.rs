@@ -51,6 +51,10 @@ pub enum JobKind {
     Diagnostic,
     /// Pulls a connection's accounts, campaigns and daily metrics from its platform.
     Sync,
+    /// Fits a response-curve model from the workspace's daily metrics.
+    FitModel,
+    /// Makes a plan and the Budget Health Index from the active model and the goal.
+    RunOptimization,
 }
 
 impl JobKind {
@@ -58,6 +62,8 @@ impl JobKind {
         match self {
             Self::Diagnostic => "diagnostic",
             Self::Sync => "sync",
+            Self::FitModel => "fit_model",
+            Self::RunOptimization => "run_optimization",
         }
     }
 
@@ -65,6 +71,8 @@ impl JobKind {
         match s {
             "diagnostic" => Some(Self::Diagnostic),
             "sync" => Some(Self::Sync),
+            "fit_model" => Some(Self::FitModel),
+            "run_optimization" => Some(Self::RunOptimization),
             _ => None,
         }
     }

@@ -3,6 +3,9 @@
 
 pub mod accounts;
 pub mod ad_data;
+pub mod goals;
 pub mod jobs;
+pub mod models;
+pub mod plans;
 pub mod system;
 pub mod workspaces;

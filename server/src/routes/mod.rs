@@ -8,4 +8,5 @@ pub mod imports;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod planning;
 pub mod workspaces;

@@ -5,7 +5,9 @@
 use actix_web::{HttpResponse, get};
 use utoipa::OpenApi;
 
-use crate::routes::{accounts, connections, diagnostics, health, imports, jobs, workspaces};
+use crate::routes::{
+    accounts, connections, diagnostics, health, imports, jobs, planning, workspaces,
+};
 
 /// The API's OpenAPI description.
 #[derive(OpenApi)]
@@ -27,7 +29,13 @@ use crate::routes::{accounts, connections, diagnostics, health, imports, jobs, w
         imports::import_metrics, imports::template, imports::kpis, imports::connections,
         connections::authorize, connections::connect_sandbox, connections::sync_now,
         connections::disconnect, connections::channel_days,
-        diagnostics::start, jobs::get
+        diagnostics::start, jobs::get,
+        planning::get_goal, planning::save_goal, planning::goal_versions, planning::list_models,
+        planning::active_model, planning::compare_models, planning::fit, planning::get_model,
+        planning::get_settings, planning::put_settings, planning::start_plan,
+        planning::list_plans, planning::latest_plan, planning::get_plan, planning::health,
+        planning::health_history, planning::budget_scenario, planning::constraints,
+        planning::constraint_scenario, planning::objectives_scenario, planning::portfolio
     ),
     modifiers(&Security),
     tags(
@@ -38,7 +46,8 @@ use crate::routes::{accounts, connections, diagnostics, health, imports, jobs, w
         (name = "audit", description = "Who changed what"),
         (name = "data", description = "Ad data: imports and metrics"),
         (name = "operations", description = "Liveness and readiness"),
-        (name = "jobs", description = "Background jobs and their progress")
+        (name = "jobs", description = "Background jobs and their progress"),
+        (name = "planning", description = "Goals, models, plans, the Budget Health Index, scenarios and the agency portfolio")
     )
 )]
 pub struct ApiDoc;

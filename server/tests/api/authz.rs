@@ -36,6 +36,8 @@ enum Fixture {
     Job,
     /// A sandbox connection (`{connection}`).
     Connection,
+    /// A saved goal.
+    Goal,
 }
 
 struct Endpoint {
@@ -156,7 +158,56 @@ const ENDPOINTS: &[Endpoint] = &[
         fixture: Fixture::Job,
         ..ep("GET", "/jobs/{job}", ALL, &[200])
     },
+    // The engine inside the product. Whether a workspace has a model, a plan or an index yet
+    // depends on how far its sandbox backfill (a fixture above) got: reads answer 200 or 404 to
+    // the callers allowed to read, and refusals stay refusals.
+    Endpoint {
+        fixture: Fixture::Goal,
+        ..ep("GET", "/goal", ALL, &[200])
+    },
+    Endpoint {
+        body: goal_body,
+        ..ep("PUT", "/goal", PLANNERS, &[200])
+    },
+    ep("GET", "/goal/versions", ALL, &[200]),
+    ep("GET", "/models", ALL, &[200]),
+    ep("GET", "/models/active", ALL, &[200, 404]),
+    ep("GET", "/models/1", ALL, &[200, 404]),
+    ep("GET", "/models/compare?from=1&to=2", ALL, &[200, 404, 422]),
+    ep("POST", "/models/fit", PLANNERS, &[202]),
+    ep("GET", "/planning-settings", ALL, &[200]),
+    Endpoint {
+        body: || json!({"green": 90.0, "yellow": 80.0, "retrain_days": 7, "max_test_mape": 0.15}),
+        ..ep("PUT", "/planning-settings", PLANNERS, &[200])
+    },
+    ep("POST", "/plans", PLANNERS, &[202, 409]),
+    ep("GET", "/plans", ALL, &[200]),
+    ep("GET", "/plans/latest", ALL, &[200, 404]),
+    ep("GET", "/health-index", ALL, &[200, 404]),
+    ep("GET", "/health-index/history", ALL, &[200]),
+    Endpoint {
+        body: || json!({}),
+        ..ep("POST", "/scenarios/budget", PLANNERS, &[200, 404])
+    },
+    ep("GET", "/scenarios/constraints", PLANNERS, &[200, 404]),
+    Endpoint {
+        body: || json!({"key": {"kind": "budget"}}),
+        ..ep("POST", "/scenarios/constraint", PLANNERS, &[200, 404])
+    },
+    Endpoint {
+        body: || json!({"objectives": [{"type": "revenue"}]}),
+        ..ep("POST", "/scenarios/objectives", PLANNERS, &[200, 404])
+    },
+    ep("GET", "/portfolio", ALL, &[200]),
 ];
+
+fn goal_body() -> Value {
+    json!({
+        "objective": {"type": "revenue"},
+        "budget": {"amount_minor": 100_000_000, "currency": "USD", "period": "month", "limit": "at_most"},
+        "constraints": {"max_change_per_day": 10.0},
+    })
+}
 
 /// Who calls.
 struct Actor {
@@ -250,6 +301,20 @@ async fn prepare(
             app.accepted_diagnostic(owner, ws).await.job_id.to_string(),
         )),
         Fixture::Connection => Some(("{connection}", app.sandbox(owner, ws).await.id.to_string())),
+        Fixture::Goal => {
+            let res = app
+                .request(
+                    Method::PUT,
+                    &format!("/api/v1/workspaces/{ws}/goal"),
+                    Some(owner),
+                )
+                .json(&goal_body())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            Some(("{goal}", String::new()))
+        }
     }
 }
 

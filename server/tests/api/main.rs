@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod authz;
+mod closed_loop;
 mod connections;
 mod health;
 mod imports;
@@ -14,6 +15,7 @@ mod jobs;
 mod metrics;
 mod openapi;
 mod pages;
+mod planning;
 mod platforms;
 mod smtp;
 mod tenancy;

@@ -3,6 +3,8 @@
 //! returns a retryable error, and the worker retries with backoff.
 
 pub mod diagnostic;
+pub mod fit;
+pub mod optimize;
 pub mod revoke;
 pub mod sync;
 

@@ -21,7 +21,7 @@ use chrono::{NaiveDate, Utc};
 use connectors::retry::with_retries;
 use connectors::{AdAccount, AdPlatform, ConnectorError, DateRange, Platform, Tokens};
 use domain::AppError;
-use domain::jobs::SyncConnection;
+use domain::jobs::{SyncConnection, SyncMode};
 use domain::services::ingest::{self, AccountRecord, CampaignRecord, MetricRecord, SyncCursor};
 use domain::services::jobs;
 
@@ -83,6 +83,7 @@ pub async fn sync_connection(
                 .await
                 .map_err(classify)?;
             metrics::counter!("mixpilot_jobs_finished_total", "kind" => "sync", "status" => "succeeded").increment(1);
+            follow_up(&job, &ctx).await;
             Ok(())
         }
         Err(SyncError::Gone) => {
@@ -135,6 +136,28 @@ pub async fn sync_connection(
             }
             Err(classify(e))
         }
+    }
+}
+
+/// What follows a finished sync: a model fit after a backfill, a plan after new days. The sync
+/// has succeeded either way; a follow-up that cannot be queued is logged (the scheduler catches
+/// up).
+async fn follow_up(job: &SyncConnection, ctx: &JobContext) {
+    let Some(queue) = ctx.queue.as_deref() else {
+        return;
+    };
+    let result = match job.mode {
+        SyncMode::Backfill => {
+            domain::services::models::after_backfill(&ctx.db, queue, job.tenant_id)
+                .await
+                .map(drop)
+        }
+        SyncMode::Window => domain::services::plans::after_new_data(&ctx.db, queue, job.tenant_id)
+            .await
+            .map(drop),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not queue the work that follows a sync");
     }
 }
 
