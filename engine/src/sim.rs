@@ -581,7 +581,7 @@ pub fn simulate_hard(config: &HardSimConfig, seed: u64) -> Result<Simulation> {
         let mut burst = 1.0;
         let mut level: f64 = rng.random_range(0.6..1.4);
         let mut spend = Vec::with_capacity(n);
-        for t in 0..n {
+        for (t, demand_t) in demand.iter().enumerate() {
             if t > 0 && t % quarter == 0 {
                 level = rng.random_range(0.6..1.4);
             }
@@ -612,7 +612,7 @@ pub fn simulate_hard(config: &HardSimConfig, seed: u64) -> Result<Simulation> {
             let v = if on {
                 typical
                     * level
-                    * demand[t].powf(follow)
+                    * demand_t.powf(follow)
                     * (loading * common[w]).exp()
                     * lognormal_factor(&mut rng, noise_sd)
                     * burst
@@ -841,7 +841,7 @@ mod tests {
                             assert_eq!(spend.values[week_start], 0.0);
                         }
                     }
-                    assert!(spend.values.iter().any(|v| *v == 0.0), "flighted");
+                    assert!(spend.values.contains(&0.0), "flighted");
                     assert!(spend.values[0] > 0.0, "the first flight is on");
                 } else {
                     online += 1;

@@ -95,7 +95,8 @@ pub struct ModelConfig {
     pub adstock: AdstockKind,
     /// Saturation family.
     pub saturation: SaturationKind,
-    /// Adstock window in periods; `None` means 8 weeks or 28 days.
+    /// Adstock window in periods. `None`: 8 weeks or 28 days, except that a geometric adstock's
+    /// window then follows its decay (99.9% of the weight, at most a third of the history).
     pub max_lag: Option<usize>,
     /// Normalize the adstock weights (the house convention).
     pub normalized_adstock: bool,

@@ -4,7 +4,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::config::{LiftTest, ModelConfig, SearchConfig};
+use super::config::{AdstockKind, LiftTest, ModelConfig, SearchConfig};
 use super::data::{Dataset, Periodicity, Series};
 use super::design::BaselineSpec;
 use super::fitted::{
@@ -311,7 +311,13 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, config: &ModelConfig) -> Result<Pre
             format!("{n} periods are too few to split into train, validation and test"),
         ));
     }
-    let max_lag = config.max_lag.unwrap_or(p.default_max_lag());
+    let min_lag = config.max_lag.unwrap_or(p.default_max_lag());
+    // Without an explicit window, a geometric adstock's window follows its decay (a daily decay
+    // of 0.95 lasts months), up to a third of the history; `max_lag` is then the longest window
+    // any fit may use, and the forecast's carry-in keeps that many periods.
+    let window_cap = (config.max_lag.is_none() && config.adstock == AdstockKind::Geometric)
+        .then(|| (n / 3).max(min_lag));
+    let max_lag = window_cap.unwrap_or(min_lag);
     let span_days = n as i64 * p.days();
     let changepoints = (1..=config.changepoints)
         .map(|j| n_train as f64 * j as f64 / (config.changepoints + 1) as f64)
@@ -347,9 +353,11 @@ pub(crate) fn prepare<'a>(data: &'a Dataset, config: &ModelConfig) -> Result<Pre
             ChannelSpace {
                 adstock: config.adstock,
                 saturation: config.saturation,
-                max_lag,
+                max_lag: min_lag,
                 normalized: config.normalized_adstock,
                 typical_spend: sum / count.max(1) as f64,
+                window_cap,
+                daily: p == Periodicity::Daily && window_cap.is_some(),
             }
         })
         .collect();

@@ -25,9 +25,34 @@ pub(crate) struct ChannelSpace {
     pub normalized: bool,
     /// Mean of the channel's non-zero spend; the half-saturation bounds scale with it.
     pub typical_spend: f64,
+    /// When set, a geometric adstock's window follows its decay: the shortest window that holds
+    /// 99.9% of the undecayed weight (`α^L ≤ 0.001`), at least `max_lag` and at most this cap.
+    /// `None` keeps every window at `max_lag`.
+    pub window_cap: Option<usize>,
+    /// Daily data with an adaptive window: the geometric decay is searched on a log scale of
+    /// its half-life (`DAILY_HALF_LIFE` days), reaching the long carryover of offline media
+    /// (0.95 per day and more). Otherwise `α` is searched linearly in `[0, ALPHA_MAX]`.
+    pub daily: bool,
 }
 
 const ALPHA_MAX: f64 = 0.9;
+/// Half-life range of daily geometric carryover, in days: `α = 0.5^(1/h)` spans 0.06–0.985.
+const DAILY_HALF_LIFE: (f64, f64) = (0.25, 45.0);
+/// Share of the undecayed adstock weight an adaptive window leaves out.
+const WINDOW_TAIL: f64 = 1e-3;
+
+/// The adaptive window of a geometric decay `alpha`: the shortest `L` with `α^L ≤ 0.001`,
+/// clamped to `[min, cap]`.
+pub(crate) fn geometric_window(alpha: f64, min: usize, cap: usize) -> usize {
+    let want = if alpha <= 0.0 {
+        1
+    } else if alpha >= 1.0 {
+        usize::MAX
+    } else {
+        (WINDOW_TAIL.ln() / alpha.ln()).ceil().max(1.0) as usize
+    };
+    want.clamp(min.min(cap), cap.max(min))
+}
 const HALF_MIN: f64 = 0.1;
 const HALF_MAX: f64 = 5.0;
 
@@ -49,14 +74,25 @@ impl ChannelSpace {
         let lin = |v: f64, lo: f64, hi: f64| lo + (hi - lo) * v.clamp(0.0, 1.0);
         let log = |v: f64, lo: f64, hi: f64| (lin(v, lo.ln(), hi.ln())).exp();
         let (adstock, rest) = match self.adstock {
-            AdstockKind::Geometric => (
-                Adstock::Geometric {
-                    alpha: lin(u[0], 0.0, ALPHA_MAX),
-                    max_lag: self.max_lag,
-                    normalized: self.normalized,
-                },
-                &u[1..],
-            ),
+            AdstockKind::Geometric => {
+                let alpha = if self.daily {
+                    0.5_f64.powf(1.0 / log(u[0], DAILY_HALF_LIFE.0, DAILY_HALF_LIFE.1))
+                } else {
+                    lin(u[0], 0.0, ALPHA_MAX)
+                };
+                let max_lag = match self.window_cap {
+                    Some(cap) => geometric_window(alpha, self.max_lag, cap),
+                    None => self.max_lag,
+                };
+                (
+                    Adstock::Geometric {
+                        alpha,
+                        max_lag,
+                        normalized: self.normalized,
+                    },
+                    &u[1..],
+                )
+            }
             AdstockKind::WeibullCdf | AdstockKind::WeibullPdf => {
                 let shape = log(u[0], 0.3, 5.0);
                 let scale = log(u[1], 0.2, (self.max_lag as f64 / 2.0).max(0.5));
