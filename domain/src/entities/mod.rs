@@ -6,6 +6,7 @@ pub(crate) mod audit_log;
 pub(crate) mod campaigns;
 pub(crate) mod connection_secrets;
 pub(crate) mod connections;
+pub(crate) mod import_rows;
 pub(crate) mod invitations;
 pub(crate) mod job_runs;
 pub(crate) mod memberships;

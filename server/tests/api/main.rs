@@ -15,5 +15,6 @@ mod metrics;
 mod openapi;
 mod pages;
 mod platforms;
+mod security;
 mod smtp;
 mod tenancy;
