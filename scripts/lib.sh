@@ -72,9 +72,10 @@ build_workspace() {
   (cd "$ROOT" && cargo build --workspace --all-targets)
 }
 
-# The public MMM datasets the model tests score against (see ../shared/datasets/README.md).
-# Exports MIXPILOT_DATASETS_DIR: the caller's value, else ../shared/datasets next to the clone,
-# else a cache folder, downloaded from the pinned upstream commits and checked by SHA-256.
+# The public MMM datasets the model tests score against.
+# Exports MIXPILOT_DATASETS_DIR: the caller's value, else shared/datasets next to the checkout
+# (where the Rust tests also look), else a cache folder, downloaded from the pinned upstream
+# commits and checked by SHA-256. No other place is searched.
 DATASETS=(
   "pymc_mmm_example.csv 320d299569b989c37facac5bda6a4ee2d661cb12e158ac5d80689c8cc3d37955 https://raw.githubusercontent.com/pymc-labs/pymc-marketing/c6626a7f517fa6fe771a2d112d5cd16ce1f4c3f6/data/mmm_example.csv"
   "pymc_mmm_roas_data.csv 53a6c7c8ce777712c6648b52d2741d0c3f8a02d8a11162c818ef9d3b2b15ea29 https://raw.githubusercontent.com/pymc-labs/pymc-marketing/fa2c93fe4b18ee84cc25117dbd3f676308dd2f31/data/mmm_roas_data.csv"
@@ -95,8 +96,7 @@ ensure_datasets() {
     return
   fi
   local candidate
-  # The team machines keep the shared folder at /work/shared, next to the checkouts.
-  for candidate in "$ROOT/../shared/datasets" /work/shared/datasets "$HOME/.cache/mixpilot-datasets"; do
+  for candidate in "$ROOT/../shared/datasets" "$HOME/.cache/mixpilot-datasets"; do
     if datasets_complete "$candidate"; then
       MIXPILOT_DATASETS_DIR="$(cd "$candidate" && pwd)"
       export MIXPILOT_DATASETS_DIR

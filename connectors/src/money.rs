@@ -26,13 +26,15 @@ pub fn decimal_to_minor(raw: &str, currency: &str) -> Result<i64, ConnectorError
     decimal_value_to_minor(value, currency)
 }
 
-/// A decimal amount in major units, as minor units.
+/// A decimal amount in major units, as minor units. The arithmetic is checked: an amount too
+/// large for 64-bit minor units is an error, never a panic.
 pub fn decimal_value_to_minor(value: Decimal, currency: &str) -> Result<i64, ConnectorError> {
     let exp = exponent(currency)?;
-    let scaled = (value * Decimal::from(10_i64.pow(exp)))
-        .round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven);
-    scaled
-        .to_i64()
+    10_i64
+        .checked_pow(exp)
+        .and_then(|factor| value.checked_mul(Decimal::from(factor)))
+        .map(|scaled| scaled.round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven))
+        .and_then(|scaled| scaled.to_i64())
         .ok_or_else(|| ConnectorError::protocol(format!("amount {value} is out of range")))
 }
 
@@ -64,8 +66,9 @@ pub fn micros_to_minor(micros: i64, currency: &str) -> Result<i64, ConnectorErro
 /// Minor units as Google's micros.
 pub fn minor_to_micros(minor: i64, currency: &str) -> Result<i64, ConnectorError> {
     let exp = exponent(currency)?;
-    minor
-        .checked_mul(10_i64.pow(6 - exp.min(6)))
+    10_i64
+        .checked_pow(6 - exp.min(6))
+        .and_then(|factor| minor.checked_mul(factor))
         .ok_or_else(|| ConnectorError::invalid(format!("amount {minor} is out of range")))
 }
 
@@ -87,6 +90,21 @@ mod tests {
         assert_eq!(decimal_to_minor("0.135", "USD").unwrap(), 14);
         assert!(decimal_to_minor("12,50", "USD").is_err());
         assert!(decimal_to_minor("1", "XYZ").is_err());
+    }
+
+    #[test]
+    fn amounts_too_large_are_refused_not_a_panic() {
+        for raw in [
+            "1000000000000000000000000000",
+            "79228162514264337593543950335",
+            "1e27",
+        ] {
+            assert!(decimal_to_minor(raw, "USD").is_err(), "{raw}");
+        }
+        assert!(float_to_minor(1e27, "USD").is_err());
+        assert!(float_to_minor(7.9e28, "KWD").is_err());
+        assert!(micros_to_minor(i64::MAX, "USD").is_ok());
+        assert!(minor_to_micros(i64::MAX, "USD").is_err());
     }
 
     #[test]

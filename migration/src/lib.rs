@@ -13,6 +13,7 @@ mod m20261123_000002_create_job_runs;
 mod m20261123_000003_create_accounts;
 mod m20261123_000004_create_ad_data;
 mod m20261124_000005_create_connection_secrets;
+mod m20261207_000006_create_import_rows;
 mod m20261207_100006_create_planning;
 
 /// The ordered list of every migration.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_accounts::Migration),
             Box::new(m20261123_000004_create_ad_data::Migration),
             Box::new(m20261124_000005_create_connection_secrets::Migration),
+            Box::new(m20261207_000006_create_import_rows::Migration),
             Box::new(m20261207_100006_create_planning::Migration),
         ]
     }

@@ -62,9 +62,14 @@ pub struct Settings {
     /// How long after its first use a refresh token may be presented again without ending its
     /// session (two tabs refreshing at once), in seconds. Default `10`.
     pub refresh_reuse_grace_secs: u64,
-    /// Whether to take the client address from `X-Forwarded-For` (behind a load balancer that
-    /// sets it) for sign-in rate limits. Default `false`: the peer address.
-    pub trust_forwarded_for: bool,
+    /// How many proxies (load balancers, CDNs) stand in front of the server, each appending
+    /// the address it received a request from to `X-Forwarded-For`. With `n`, the client
+    /// address (for rate limits) is the `n`th entry from the right, and `X-Forwarded-Proto`
+    /// from the proxy decides whether cookies are `Secure`; entries further left are the
+    /// client's own and are ignored. Default `0`: no proxy is trusted, the client is the peer
+    /// address and both headers are ignored. `true` means `1`, `false` means `0`.
+    #[serde(deserialize_with = "proxy_hops")]
+    pub trust_forwarded_for: u8,
     /// The key that seals platform tokens at rest (AES-256-GCM): 32 bytes, base64. Default: a
     /// key derived (HKDF-SHA256) from the session key. Set it to rotate the two separately.
     pub encryption_key: Option<SecretString>,
@@ -88,6 +93,25 @@ pub struct Settings {
     pub microsoft_ads: Option<PlatformCredentials>,
     /// TikTok app (`MIXPILOT_TIKTOK__CLIENT_ID` is the app ID, `__CLIENT_SECRET` its secret).
     pub tiktok: Option<PlatformCredentials>,
+}
+
+/// `MIXPILOT_TRUST_FORWARDED_FOR`: a number of proxies, or `true` (one) and `false` (none).
+fn proxy_hops<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u8, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Hops {
+        Flag(bool),
+        Count(u8),
+    }
+    Ok(match Hops::deserialize(deserializer) {
+        Ok(Hops::Flag(trust)) => u8::from(trust),
+        Ok(Hops::Count(n)) => n,
+        Err(_) => {
+            return Err(serde::de::Error::custom(
+                "expected a number of trusted proxies (0 to 255), or true (1) or false (0)",
+            ));
+        }
+    })
 }
 
 /// One platform's application credentials.
@@ -134,7 +158,7 @@ struct Defaults {
     connect_timeout_secs: u64,
     shutdown_timeout_secs: u64,
     migrate_on_start: bool,
-    trust_forwarded_for: bool,
+    trust_forwarded_for: u8,
     refresh_reuse_grace_secs: u64,
     mail_from: &'static str,
     sync_backfill_days: u32,
@@ -158,7 +182,7 @@ impl Default for Defaults {
             connect_timeout_secs: 5,
             shutdown_timeout_secs: 30,
             migrate_on_start: true,
-            trust_forwarded_for: false,
+            trust_forwarded_for: 0,
             refresh_reuse_grace_secs: 10,
             mail_from: "Mixpilot <mixpilot@localhost>",
             sync_backfill_days: 180,
@@ -587,6 +611,26 @@ mod tests {
                 .expect_err("bad redis")
                 .to_string();
             assert!(err.starts_with("MIXPILOT_REDIS_URL:"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn trust_forwarded_for_is_a_number_of_proxies_and_true_means_one() {
+        for (value, hops) in [("true", 1), ("false", 0), ("2", 2), ("0", 0)] {
+            figment::Jail::expect_with(|jail| {
+                jail.set_env("MIXPILOT_TRUST_FORWARDED_FOR", value);
+                let s = Settings::load(None, &Overrides::default()).expect("valid");
+                assert_eq!(s.trust_forwarded_for, hops, "{value}");
+                Ok(())
+            });
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MIXPILOT_TRUST_FORWARDED_FOR", "yes please");
+            let err = Settings::load(None, &Overrides::default())
+                .expect_err("not a number")
+                .to_string();
+            assert!(err.contains("MIXPILOT_TRUST_FORWARDED_FOR"), "{err}");
             Ok(())
         });
     }

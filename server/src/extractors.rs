@@ -4,7 +4,9 @@
 //! or session cookie (with its CSRF token on mutations), renews an expired browser session from
 //! its refresh cookie, and leaves a [`RequestAuth`] in the request's extensions. Handlers then
 //! ask for [`Authenticated`] (anyone signed in) or [`Scoped`] (admitted to the workspace in the
-//! path's `{workspace_id}`); server functions read the same extension.
+//! path's `{workspace_id}`); server functions read the same extension. A signed-in person's
+//! workspace page (`/w/{workspace_id}/...`) answers 404 when the workspace does not exist or is
+//! not theirs, like the API.
 
 use std::future::{Ready, ready};
 
@@ -14,7 +16,7 @@ use ::web::session::{
 pub use ::web::session::{ClientAddressPolicy, client_address};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
 use domain::AppError;
@@ -46,13 +48,26 @@ pub async fn authenticate(
         .iter()
         .any(|p| path.starts_with(p));
     let services = req.app_data::<web::Data<Services>>().cloned();
-    let (auth, renewal) = match (skip, services) {
-        (false, Some(services)) => resolve(req.request(), &services).await,
+    let (auth, renewal) = match (skip, &services) {
+        (false, Some(services)) => resolve(req.request(), services).await,
         _ => (RequestAuth::Anonymous, None),
+    };
+    let not_found = match (&auth, workspace_page(&req), &services) {
+        (RequestAuth::Authenticated(principal), Some(id), Some(services)) => match id {
+            Some(id) => workspaces::scope(&services.db, principal, id)
+                .await
+                .is_err_and(|e| e.code == ErrorCode::NotFound),
+            None => true,
+        },
+        _ => false,
     };
     req.extensions_mut().insert(auth);
     let secure = is_https(req.request());
     let mut res = next.call(req).await?;
+    if not_found {
+        // The page itself says the workspace cannot be opened; the status says so too.
+        *res.response_mut().status_mut() = StatusCode::NOT_FOUND;
+    }
     let cookies = match renewal {
         Some(Renewal::Set(session)) => {
             let ttl = res
@@ -69,6 +84,17 @@ pub async fn authenticate(
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
+}
+
+/// The workspace of a page at `/w/{workspace_id}/...`: `Some(None)` when the path holds no
+/// workspace id, `None` for any other request.
+fn workspace_page(req: &ServiceRequest) -> Option<Option<TenantId>> {
+    if req.method() != Method::GET {
+        return None;
+    }
+    let rest = req.path().strip_prefix("/w/")?;
+    let id = rest.split('/').next().unwrap_or_default();
+    Some(id.parse::<TenantId>().ok())
 }
 
 async fn resolve(req: &HttpRequest, services: &Services) -> (RequestAuth, Option<Renewal>) {

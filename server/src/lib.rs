@@ -5,6 +5,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod extractors;
+pub mod guards;
 pub mod mail;
 pub mod platforms;
 pub mod ratelimit;

@@ -20,6 +20,7 @@ use worker::{JobContext, Queue, Workers};
 use crate::config::{Settings, redact_url};
 use crate::error::{ApiError, api_not_found};
 use crate::extractors::{ClientAddressPolicy, authenticate};
+use crate::guards::{self, SiteOrigin};
 use crate::mail::SmtpMailer;
 use crate::ratelimit::{LocalLimiter, RedisLimiter};
 use crate::routes;
@@ -222,9 +223,8 @@ impl Application {
                 .unwrap_or_else(|| format!("http://{address}")),
         );
         let platforms = web::Data::from(backends.platforms.clone());
-        let address_policy = ClientAddressPolicy {
-            trust_forwarded_for: settings.trust_forwarded_for,
-        };
+        let address_policy = client_address_policy(settings);
+        let site_origin = SiteOrigin::from_public_url(settings.public_url.as_deref());
         let server = HttpServer::new(move || {
             let context_services = services.clone();
             let fallback_services = services.clone();
@@ -234,10 +234,11 @@ impl Application {
                 .app_data(web::Data::new(services.clone()))
                 .app_data(web::Data::new(leptos_options.clone()))
                 .app_data(web::Data::new(address_policy))
+                .app_data(web::Data::new(site_origin.clone()))
                 .app_data(platforms.clone())
                 .app_data(web::Data::new(public_url.clone()))
-                // Bodies read whole (server functions; the CSV import sets its own, larger
-                // limit): a CSV upload from the page, JSON-escaped, fits.
+                // The most an extractor reads whole; each endpoint's own limit (smaller for all
+                // but the CSV import) is enforced before, by `guards::limit_body`.
                 .app_data(web::PayloadConfig::new(
                     routes::imports::MAX_CSV_BYTES + routes::imports::MAX_CSV_BYTES / 4,
                 ))
@@ -248,6 +249,11 @@ impl Application {
                     ApiError::from(AppError::validation("query", err)).into()
                 }))
                 .wrap(actix_web::middleware::from_fn(authenticate))
+                // Outermost last: headers on every answer, then cross-site refusal, then the
+                // body limit, all before authentication (which may renew a session).
+                .wrap(actix_web::middleware::from_fn(guards::limit_body))
+                .wrap(actix_web::middleware::from_fn(guards::refuse_cross_site))
+                .wrap(actix_web::middleware::from_fn(guards::security_headers))
                 .wrap_fn(|req, srv| {
                     let started = Instant::now();
                     let method = req.method().to_string();
@@ -323,12 +329,18 @@ impl Application {
                 .route("/assets/mixpilot.css", web::get().to(stylesheet))
                 .leptos_routes_with_context(
                     routes.clone(),
-                    move || provide_context(context_services.clone()),
+                    move || {
+                        provide_context(context_services.clone());
+                        guards::provide_page_csp();
+                    },
                     move || ::web::shell(shell_options.clone()),
                 )
                 // Any other path: the app renders its "not found" page, with status 404.
                 .default_service(render_app_to_stream_with_context(
-                    move || provide_context(fallback_services.clone()),
+                    move || {
+                        provide_context(fallback_services.clone());
+                        guards::provide_page_csp();
+                    },
                     move || ::web::shell(fallback_options.clone()),
                     leptos_router::Method::Get,
                 ))
@@ -413,6 +425,18 @@ impl Application {
         self.backends.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// How client addresses and the scheme are read: how many proxies are trusted, and whether the
+/// public URL is https.
+fn client_address_policy(settings: &Settings) -> ClientAddressPolicy {
+    ClientAddressPolicy {
+        trusted_proxy_hops: settings.trust_forwarded_for,
+        public_https: settings
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
     }
 }
 

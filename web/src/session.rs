@@ -16,6 +16,45 @@ pub const REFRESH_COOKIE: &str = "mixpilot_refresh";
 pub const CSRF_COOKIE: &str = "mixpilot_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// Where to go after signing in: `next` when it is a path on this site, else `None`.
+///
+/// Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil.example` would
+/// leave the site; a path is accepted only when it starts with one `/` followed by something
+/// other than `/` or `\`, holds no backslash, no control character and no space, and still
+/// does so once percent-decoded (`/%2F/evil.example`).
+pub fn safe_next(next: Option<String>) -> Option<String> {
+    fn same_site_path(s: &str) -> bool {
+        let mut chars = s.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !s
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+    }
+    let next = next?;
+    let decoded = percent_decoded(&next)?;
+    (same_site_path(&next) && same_site_path(&decoded)).then_some(next)
+}
+
+/// `s` with its `%XX` escapes decoded; `None` when an escape is malformed or the result is not
+/// UTF-8.
+fn percent_decoded(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(feature = "ssr")]
 pub use server::*;
 
@@ -85,33 +124,159 @@ mod server {
         ]
     }
 
-    /// How the server reads client addresses (app data).
-    #[derive(Clone, Copy, Debug)]
+    /// How the server reads client addresses and the scheme (app data).
+    ///
+    /// Proxies append the address they received a request from to `X-Forwarded-For`, so only
+    /// the rightmost entries were written by proxies Mixpilot trusts; everything to their left
+    /// is whatever the client sent. With `trusted_proxy_hops = n`, the client is the `n`th
+    /// entry from the right, and `X-Forwarded-Proto` is believed. With `0` (the default), both
+    /// headers are ignored: the client is the peer address and the scheme is the listener's.
+    #[derive(Clone, Copy, Debug, Default)]
     pub struct ClientAddressPolicy {
-        pub trust_forwarded_for: bool,
+        /// How many proxies stand in front of the server, each appending to `X-Forwarded-For`.
+        pub trusted_proxy_hops: u8,
+        /// Whether people reach the site over https (`MIXPILOT_PUBLIC_URL` is https): cookies
+        /// are then `Secure` and HSTS is sent whatever the request says.
+        pub public_https: bool,
     }
 
-    /// The client's address for rate limits: the peer, or the first `X-Forwarded-For` hop when
-    /// the server is configured to trust it.
+    fn policy(req: &actix_web::HttpRequest) -> ClientAddressPolicy {
+        req.app_data::<actix_web::web::Data<ClientAddressPolicy>>()
+            .map(|p| *p.get_ref())
+            .unwrap_or_default()
+    }
+
+    /// The comma-separated entries of every `name` header, in order.
+    fn header_entries<'a>(req: &'a actix_web::HttpRequest, name: &str) -> Vec<&'a str> {
+        req.headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .collect()
+    }
+
+    fn parse_address(text: &str) -> Option<std::net::IpAddr> {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+    }
+
+    /// The client's address for rate limits: the peer, or, behind `n` trusted proxies, the
+    /// `n`th `X-Forwarded-For` entry from the right (see [`ClientAddressPolicy`]).
     pub fn client_address(req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
-        let trust = req
-            .app_data::<actix_web::web::Data<ClientAddressPolicy>>()
-            .is_some_and(|p| p.trust_forwarded_for);
-        let info = req.connection_info();
-        let text = if trust {
-            info.realip_remote_addr()
-        } else {
-            info.peer_addr()
-        };
-        text.and_then(|a| {
-            a.parse::<std::net::IpAddr>()
-                .ok()
-                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-        })
+        let peer = req.peer_addr().map(|a| a.ip());
+        let hops = usize::from(policy(req).trusted_proxy_hops);
+        if hops == 0 {
+            return peer;
+        }
+        let entries = header_entries(req, "x-forwarded-for");
+        // Fewer entries than proxies: every entry was written by a trusted proxy, and the
+        // leftmost is the one that received the request.
+        match entries.get(entries.len().saturating_sub(hops)) {
+            Some(entry) => parse_address(entry).or(peer),
+            None => peer,
+        }
     }
 
-    /// Whether the request came over https (directly, or as a proxy says).
+    /// Whether the request came over https: the public URL is https, the listener is TLS, or
+    /// a trusted proxy says so in `X-Forwarded-Proto` (its rightmost entry). A client's own
+    /// `X-Forwarded-Proto` counts for nothing when no proxy is trusted.
     pub fn is_https(req: &actix_web::HttpRequest) -> bool {
-        req.connection_info().scheme() == "https"
+        let policy = policy(req);
+        policy.public_https
+            || req.app_config().secure()
+            || (policy.trusted_proxy_hops > 0
+                && header_entries(req, "x-forwarded-proto")
+                    .last()
+                    .is_some_and(|p| p.eq_ignore_ascii_case("https")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn a_percent_encoded_path_is_judged_once_decoded() {
+        assert_eq!(
+            safe_next(Some("/w/a%2Db".into())).as_deref(),
+            Some("/w/a%2Db")
+        );
+        assert_eq!(
+            safe_next(Some("/w/a%20b".into())),
+            None,
+            "no spaces, even encoded"
+        );
+        assert_eq!(safe_next(Some("/%2f%2fevil.example".into())), None);
+        assert_eq!(safe_next(Some("/%zz".into())), None, "a malformed escape");
+    }
+
+    #[cfg(feature = "ssr")]
+    mod forwarded {
+        use actix_web::test::TestRequest;
+        use actix_web::web::Data;
+
+        use super::super::{ClientAddressPolicy, client_address, is_https};
+
+        fn request(hops: u8, headers: &[(&'static str, &'static str)]) -> actix_web::HttpRequest {
+            let mut req = TestRequest::default()
+                .peer_addr("192.0.2.1:5000".parse().unwrap())
+                .app_data(Data::new(ClientAddressPolicy {
+                    trusted_proxy_hops: hops,
+                    public_https: false,
+                }));
+            for header in headers {
+                req = req.append_header(*header);
+            }
+            req.to_http_request()
+        }
+
+        fn client(hops: u8, headers: &[(&'static str, &'static str)]) -> String {
+            client_address(&request(hops, headers)).unwrap().to_string()
+        }
+
+        #[test]
+        fn only_the_entries_written_by_trusted_proxies_count() {
+            let forged = [("x-forwarded-for", "6.6.6.6, 203.0.113.7")];
+            assert_eq!(
+                client(0, &forged),
+                "192.0.2.1",
+                "no proxy trusted: the peer"
+            );
+            assert_eq!(
+                client(1, &forged),
+                "203.0.113.7",
+                "one proxy: the rightmost entry"
+            );
+            let two = [("x-forwarded-for", "6.6.6.6, 203.0.113.7, 10.0.0.2")];
+            assert_eq!(client(2, &two), "203.0.113.7");
+            // Two header lines are one list.
+            let split = [
+                ("x-forwarded-for", "6.6.6.6"),
+                ("x-forwarded-for", "203.0.113.7:4711"),
+            ];
+            assert_eq!(client(1, &split), "203.0.113.7");
+            // Fewer entries than proxies: the leftmost, written by the first proxy.
+            assert_eq!(client(3, &forged), "6.6.6.6");
+            assert_eq!(
+                client(1, &[("x-forwarded-for", "not an address")]),
+                "192.0.2.1"
+            );
+            assert_eq!(client(1, &[]), "192.0.2.1");
+        }
+
+        #[test]
+        fn x_forwarded_proto_counts_only_from_a_trusted_proxy() {
+            let https = [("x-forwarded-proto", "https")];
+            assert!(!is_https(&request(0, &https)));
+            assert!(is_https(&request(1, &https)));
+            assert!(!is_https(&request(
+                1,
+                &[("x-forwarded-proto", "https, http")]
+            )));
+            assert!(!is_https(&request(1, &[])));
+        }
     }
 }

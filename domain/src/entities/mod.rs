@@ -8,6 +8,7 @@ pub(crate) mod connection_secrets;
 pub(crate) mod connections;
 pub(crate) mod goals;
 pub(crate) mod health_scores;
+pub(crate) mod import_rows;
 pub(crate) mod invitations;
 pub(crate) mod job_runs;
 pub(crate) mod memberships;

@@ -1,5 +1,11 @@
 //! API keys: a workspace's credentials for scripts and integrations. Each key has a role, is
 //! shown once, is stored as a SHA-256 hash, and can be revoked.
+//!
+//! A key is bound to its creator: it works only while the person who created it could still
+//! create it, that is while they hold, in the key's workspace (directly or through its agency),
+//! a role that manages API keys, and an owner's role for an owner key. A creator who leaves the
+//! workspace or becomes a strategist, approver or viewer stops their keys at once; should they
+//! get the role back, the keys work again (revoke a key to end it for good).
 
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
@@ -11,9 +17,9 @@ use crate::authz::{Permission, Role};
 use crate::db::Db;
 use crate::dto::accounts::parse_role;
 use crate::dto::workspaces::{ApiKeyCreated, ApiKeyRequest, ApiKeyView};
-use crate::entities::{api_keys, users};
+use crate::entities::{api_keys, tenants, users};
 use crate::error::{AppError, ErrorCode};
-use crate::ids::{ApiKeyId, TenantId};
+use crate::ids::{ApiKeyId, TenantId, UserId};
 use crate::scope::{Actor, Principal, PrincipalKind, TenantScope};
 use crate::services::audit::{self, Change};
 use crate::services::auth::{random_token, token_hash};
@@ -174,6 +180,18 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Principal, AppError> 
         .await
         .ctx("looking up an API key")?
         .ok_or_else(refused)?;
+    let tenant = TenantId::from_uuid(row.tenant_id);
+    let role = workspaces::parse_role(&row.role)?;
+    let creator = creator_role(db, tenant, UserId::from_uuid(row.created_by)).await?;
+    let may_hold = creator.is_some_and(|r| {
+        r.can(Permission::ManageApiKeys) && (role != Role::Owner || r.can(Permission::ManageOwners))
+    });
+    if !may_hold {
+        return Err(AppError::new(
+            ErrorCode::Unauthenticated,
+            "the API key's creator no longer has a role that may hold it (they left the workspace or lost the role); create a new key",
+        ));
+    }
     let at = now();
     if row
         .last_used_at
@@ -189,7 +207,25 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Principal, AppError> 
     Ok(Principal::new(PrincipalKind::ApiKey {
         id: ApiKeyId::from_uuid(row.id),
         name: row.name,
-        tenant: TenantId::from_uuid(row.tenant_id),
-        role: workspaces::parse_role(&row.role)?,
+        tenant,
+        role,
     }))
+}
+
+/// The role `user` holds in `tenant`: their membership, or their membership of its agency.
+async fn creator_role(db: &Db, tenant: TenantId, user: UserId) -> Result<Option<Role>, AppError> {
+    if let Some(role) = workspaces::membership_role(db.conn(), tenant, user).await? {
+        return Ok(Some(role));
+    }
+    let parent = tenants::Entity::find_by_id(tenant.as_uuid())
+        .one(db.conn())
+        .await
+        .ctx("reading a workspace")?
+        .and_then(|t| t.parent_id);
+    match parent {
+        Some(agency) => {
+            workspaces::membership_role(db.conn(), TenantId::from_uuid(agency), user).await
+        }
+        None => Ok(None),
+    }
 }

@@ -35,6 +35,13 @@ pub struct AuthConfig {
     pub sign_in_per_account: u32,
     pub sign_in_per_ip: u32,
     pub sign_in_window: Duration,
+    /// Checks of the current password (password change) per account within `sign_in_window`.
+    pub password_checks_per_account: u32,
+    /// Sign-ups per client address within `sign_up_window`, and of those, sign-ups with an
+    /// address that already has an account (each answer tells that it has one).
+    pub sign_up_per_ip: u32,
+    pub sign_up_taken_per_ip: u32,
+    pub sign_up_window: Duration,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -72,6 +79,10 @@ impl AuthConfig {
             sign_in_per_account: 10,
             sign_in_per_ip: 50,
             sign_in_window: Duration::from_secs(15 * 60),
+            password_checks_per_account: 5,
+            sign_up_per_ip: 60,
+            sign_up_taken_per_ip: 5,
+            sign_up_window: Duration::from_secs(3600),
         })
     }
 

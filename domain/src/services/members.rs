@@ -1,5 +1,11 @@
 //! Members of a workspace and their roles.
+//!
+//! Invariant: a workspace keeps at least one owner. Every change of a role or removal takes the
+//! workspace's row lock first (an update of its row, which PostgreSQL and SQLite both serialize),
+//! so two owners demoting each other at the same moment are checked one after the other, and
+//! the second sees that only one owner is left.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
@@ -8,7 +14,7 @@ use crate::authz::{Permission, Role};
 use crate::db::Db;
 use crate::dto::accounts::parse_role;
 use crate::dto::workspaces::{MemberUpdateRequest, MemberView};
-use crate::entities::{memberships, users};
+use crate::entities::{memberships, tenants, users};
 use crate::error::{AppError, ErrorCode};
 use crate::ids::UserId;
 use crate::scope::TenantScope;
@@ -62,6 +68,20 @@ async fn find<C: ConnectionTrait>(
     Ok((m, u))
 }
 
+/// Serializes membership changes of the scope's workspace until the transaction ends.
+async fn lock_workspace<C: ConnectionTrait>(conn: &C, scope: &TenantScope) -> Result<(), AppError> {
+    tenants::Entity::update_many()
+        .col_expr(
+            tenants::Column::Name,
+            Expr::col(tenants::Column::Name).into(),
+        )
+        .filter(tenants::Column::Id.eq(scope.tenant_id().as_uuid()))
+        .exec(conn)
+        .await
+        .ctx("locking a workspace's members")?;
+    Ok(())
+}
+
 async fn owners<C: ConnectionTrait>(conn: &C, scope: &TenantScope) -> Result<u64, AppError> {
     use sea_orm::PaginatorTrait as _;
     memberships::Entity::find()
@@ -84,6 +104,7 @@ pub async fn change_role(
     scope.require(Permission::ManageMembers)?;
     let role = parse_role(&request.role).map_err(|e| AppError::validation("role", e))?;
     let txn = db.conn().begin().await.ctx("starting a transaction")?;
+    lock_workspace(&txn, scope).await?;
     let (m, u) = find(&txn, scope, user).await?;
     let before = workspaces::parse_role(&m.role)?;
     if before == Role::Owner || role == Role::Owner {
@@ -124,6 +145,7 @@ pub async fn change_role(
 pub async fn remove(db: &Db, scope: &TenantScope, user: UserId) -> Result<(), AppError> {
     scope.require(Permission::ManageMembers)?;
     let txn = db.conn().begin().await.ctx("starting a transaction")?;
+    lock_workspace(&txn, scope).await?;
     let (m, u) = find(&txn, scope, user).await?;
     let role = workspaces::parse_role(&m.role)?;
     if role == Role::Owner {

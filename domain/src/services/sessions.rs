@@ -7,6 +7,12 @@
 //! again within the configured grace (10 seconds by default) of its first use is only refused, not treated as theft: two
 //! browser tabs refreshing at once share one cookie jar, and the winner's new token is already
 //! in it.
+//!
+//! Throttles: sign-in attempts per account and per client address, sign-ups per client address
+//! (and, more tightly, sign-ups with an address that already has an account), and checks of the
+//! current password per account. Security events go to the audit log of every workspace the
+//! person belongs to: `session.signed_in`, `session.sign_in_failed`, `session.locked_out`,
+//! `session.refresh_token_reused`, `session.signed_out` and `user.password_changed`.
 
 use std::net::IpAddr;
 
@@ -22,7 +28,7 @@ use crate::dto::accounts::{
     parse_email, password_problem,
 };
 use crate::dto::workspaces::{Access, WorkspaceKind, parse_workspace_name};
-use crate::entities::{refresh_tokens, tenants, users};
+use crate::entities::{memberships, refresh_tokens, tenants, users};
 use crate::error::{AppError, ErrorCode};
 use crate::ids::{TenantId, UserId};
 use crate::ratelimit::{Decision, Limit};
@@ -56,8 +62,30 @@ enum Joining<'a> {
 /// Creates an account. Without an invitation, it also creates the person's first workspace,
 /// where they are the owner; with one, they join the inviting workspace with its role (the
 /// invitation's address must be the account's). Then it starts a session.
+///
+/// Sign-ups are limited per client address, and so are sign-ups with an address that already
+/// has an account: "an account already exists" tells whether an address is registered, so a
+/// client learns that of a few addresses per window, not of a list.
 #[tracing::instrument(skip_all)]
-pub async fn sign_up(services: &Services, request: SignUpRequest) -> Result<SessionView, AppError> {
+pub async fn sign_up(
+    services: &Services,
+    request: SignUpRequest,
+    client: Option<IpAddr>,
+) -> Result<SessionView, AppError> {
+    let auth = &services.auth;
+    if let Some(ip) = client {
+        throttle(
+            services,
+            Limit {
+                name: "sign_up_ip",
+                max: auth.sign_up_per_ip,
+                window: auth.sign_up_window,
+            },
+            &ip.to_string(),
+            "sign-ups",
+        )
+        .await?;
+    }
     let email = parse_email(&request.email).map_err(|e| AppError::validation("email", e))?;
     let name = request.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
@@ -94,6 +122,19 @@ pub async fn sign_up(services: &Services, request: SignUpRequest) -> Result<Sess
         .ctx("looking up an email")?
         .is_some()
     {
+        if let Some(ip) = client {
+            throttle(
+                services,
+                Limit {
+                    name: "sign_up_taken_ip",
+                    max: auth.sign_up_taken_per_ip,
+                    window: auth.sign_up_window,
+                },
+                &ip.to_string(),
+                "sign-ups with addresses that have an account",
+            )
+            .await?;
+        }
         return Err(AppError::new(
             ErrorCode::Conflict,
             "email: an account with this address already exists; sign in instead",
@@ -159,7 +200,8 @@ pub async fn sign_in(
 ) -> Result<SessionView, AppError> {
     let email = request.email.trim().to_lowercase();
     let auth = &services.auth;
-    throttle(
+    let client_json = serde_json::json!({ "client": client.map(|ip| ip.to_string()) });
+    if let Err(limited) = throttle(
         services,
         Limit {
             name: "sign_in_account",
@@ -167,8 +209,24 @@ pub async fn sign_in(
             window: auth.sign_in_window,
         },
         &email,
+        "sign-in attempts",
     )
-    .await?;
+    .await
+    {
+        if limited.code == ErrorCode::RateLimited
+            && let Some(user) = find_user(services, &email).await?
+        {
+            audit_person(
+                services.db.conn(),
+                &user,
+                "session.locked_out",
+                &SIGN_IN,
+                client_json,
+            )
+            .await?;
+        }
+        return Err(limited);
+    }
     if let Some(ip) = client {
         throttle(
             services,
@@ -178,14 +236,11 @@ pub async fn sign_in(
                 window: auth.sign_in_window,
             },
             &ip.to_string(),
+            "sign-in attempts",
         )
         .await?;
     }
-    let user = users::Entity::find()
-        .filter(users::Column::Email.eq(&email))
-        .one(services.db.conn())
-        .await
-        .ctx("looking up an account")?;
+    let user = find_user(services, &email).await?;
     let ok = verify_password(
         request.password,
         user.as_ref().map(|u| u.password_hash.clone()),
@@ -200,14 +255,87 @@ pub async fn sign_in(
                 .await
                 .ctx("starting a transaction")?;
             let session = issue(services, &txn, &user, uuid::Uuid::now_v7()).await?;
+            audit_person(
+                &txn,
+                &user,
+                "session.signed_in",
+                &actor_of(&user),
+                client_json,
+            )
+            .await?;
             txn.commit().await.ctx("committing a session")?;
             Ok(session)
         }
-        _ => Err(AppError::new(ErrorCode::Unauthenticated, BAD_CREDENTIALS)),
+        (Some(user), false) => {
+            audit_person(
+                services.db.conn(),
+                &user,
+                "session.sign_in_failed",
+                &SIGN_IN,
+                client_json,
+            )
+            .await?;
+            Err(AppError::new(ErrorCode::Unauthenticated, BAD_CREDENTIALS))
+        }
+        (None, _) => Err(AppError::new(ErrorCode::Unauthenticated, BAD_CREDENTIALS)),
     }
 }
 
-async fn throttle(services: &Services, limit: Limit, key: &str) -> Result<(), AppError> {
+async fn find_user(services: &Services, email: &str) -> Result<Option<users::Model>, AppError> {
+    users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(services.db.conn())
+        .await
+        .ctx("looking up an account")
+}
+
+/// Who the audit log names for what is done to an account by someone who has not proved to be
+/// its owner (failed sign-ins, lockouts, a copied refresh token).
+const SIGN_IN: Actor = Actor::System { job: "sign-in" };
+
+fn actor_of(user: &users::Model) -> Actor {
+    Actor::User {
+        id: UserId::from_uuid(user.id),
+        email: user.email.clone(),
+    }
+}
+
+/// Records a security event about `user` in the audit log of every workspace they belong to
+/// (an account has no workspace of its own; its workspaces' admins are the ones to see it).
+async fn audit_person<C: ConnectionTrait>(
+    conn: &C,
+    user: &users::Model,
+    action: &str,
+    actor: &Actor,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    let tenants = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user.id))
+        .all(conn)
+        .await
+        .ctx("reading an account's workspaces")?;
+    let mut details = details;
+    if let Some(object) = details.as_object_mut() {
+        object.insert("email".to_owned(), user.email.clone().into());
+    }
+    for m in tenants {
+        audit::record_as(
+            conn,
+            TenantId::from_uuid(m.tenant_id),
+            actor,
+            Change::new(action, "user", user.id).after(&details),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn throttle(
+    services: &Services,
+    limit: Limit,
+    key: &str,
+    what: &str,
+) -> Result<(), AppError> {
     match services
         .limiter
         .hit(limit, key)
@@ -218,7 +346,7 @@ async fn throttle(services: &Services, limit: Limit, key: &str) -> Result<(), Ap
         Decision::Limited { retry_after } => Err(AppError::new(
             ErrorCode::RateLimited,
             format!(
-                "too many sign-in attempts; try again in {} seconds",
+                "too many {what}; try again in {} seconds",
                 retry_after.as_secs().max(1)
             ),
         )
@@ -300,6 +428,20 @@ pub async fn refresh(services: &Services, token: &str) -> Result<SessionView, Ap
         if at - used > grace {
             tracing::warn!(family = %row.family_id, "a used refresh token was presented again: revoking its session");
             revoke_family(&txn, row.family_id).await?;
+            if let Some(user) = users::Entity::find_by_id(row.user_id)
+                .one(&txn)
+                .await
+                .ctx("reading a user")?
+            {
+                audit_person(
+                    &txn,
+                    &user,
+                    "session.refresh_token_reused",
+                    &SIGN_IN,
+                    serde_json::json!({ "session": row.family_id }),
+                )
+                .await?;
+            }
             txn.commit().await.ctx("committing a revocation")?;
         }
         return Err(refused());
@@ -340,8 +482,29 @@ async fn revoke_family<C: ConnectionTrait>(conn: &C, family: uuid::Uuid) -> Resu
 /// refused from now on.
 #[tracing::instrument(skip_all)]
 pub async fn sign_out(services: &Services, principal: &Principal) -> Result<(), AppError> {
-    if let PrincipalKind::User { session, .. } = principal.kind() {
-        revoke_family(services.db.conn(), *session).await?;
+    if let PrincipalKind::User { id, session, .. } = principal.kind() {
+        let txn = services
+            .db
+            .conn()
+            .begin()
+            .await
+            .ctx("starting a transaction")?;
+        revoke_family(&txn, *session).await?;
+        if let Some(user) = users::Entity::find_by_id(id.as_uuid())
+            .one(&txn)
+            .await
+            .ctx("reading a user")?
+        {
+            audit_person(
+                &txn,
+                &user,
+                "session.signed_out",
+                &actor_of(&user),
+                serde_json::json!({ "session": session }),
+            )
+            .await?;
+        }
+        txn.commit().await.ctx("committing a sign-out")?;
     }
     Ok(())
 }
@@ -358,6 +521,18 @@ pub async fn change_password(
     if let Some(problem) = password_problem(&request.new_password) {
         return Err(AppError::validation("new_password", problem));
     }
+    let auth = &services.auth;
+    throttle(
+        services,
+        Limit {
+            name: "password_check",
+            max: auth.password_checks_per_account,
+            window: auth.sign_in_window,
+        },
+        &user_id.to_string(),
+        "attempts at the current password",
+    )
+    .await?;
     let user = users::Entity::find_by_id(user_id.as_uuid())
         .one(services.db.conn())
         .await
@@ -390,6 +565,14 @@ pub async fn change_password(
         .await
         .ctx("ending other sessions")?;
     let session = issue(services, &txn, &user, uuid::Uuid::now_v7()).await?;
+    audit_person(
+        &txn,
+        &user,
+        "user.password_changed",
+        &actor_of(&user),
+        serde_json::json!({}),
+    )
+    .await?;
     txn.commit().await.ctx("committing a password change")?;
     Ok(session)
 }

@@ -1,4 +1,8 @@
 //! Readiness: can this process reach the database and the queue?
+//!
+//! Anyone may ask (load balancers do, without credentials), so the answer names what failed and
+//! nothing more; the dependency's own error, which can hold host names, user names or paths, goes
+//! to the operators' log.
 
 use std::time::Duration;
 
@@ -16,11 +20,14 @@ pub async fn readiness(services: &Services) -> Readiness {
             ok: true,
             detail: services.db.kind().as_str().into(),
         },
-        Some(Err(e)) => DependencyCheck {
-            name: "database".into(),
-            ok: false,
-            detail: format!("{}: {e}", services.db.kind().as_str()),
-        },
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: the database does not answer");
+            DependencyCheck {
+                name: "database".into(),
+                ok: false,
+                detail: format!("{}: unreachable", services.db.kind().as_str()),
+            }
+        }
         None => DependencyCheck {
             name: "database".into(),
             ok: false,
@@ -33,11 +40,14 @@ pub async fn readiness(services: &Services) -> Readiness {
             ok: true,
             detail: services.queue.kind().into(),
         },
-        Some(Err(e)) => DependencyCheck {
-            name: "queue".into(),
-            ok: false,
-            detail: format!("{}: {e}", services.queue.kind()),
-        },
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: the queue does not answer");
+            DependencyCheck {
+                name: "queue".into(),
+                ok: false,
+                detail: format!("{}: unreachable", services.queue.kind()),
+            }
+        }
         None => DependencyCheck {
             name: "queue".into(),
             ok: false,

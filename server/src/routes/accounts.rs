@@ -30,14 +30,15 @@ fn with_session(
     responses(
         (status = 201, description = "The account and its session", body = SessionView),
         (status = 409, description = "The email address has an account", body = ApiErrorBody),
-        (status = 422, description = "A field is not acceptable; the message names it", body = ApiErrorBody)))]
+        (status = 422, description = "A field is not acceptable; the message names it", body = ApiErrorBody),
+        (status = 429, description = "Too many sign-ups from this address; `Retry-After` says when to try again", body = ApiErrorBody)))]
 #[post("/users")]
 pub async fn sign_up(
     req: HttpRequest,
     services: web::Data<Services>,
     body: web::Json<SignUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let session = sessions::sign_up(&services, body.into_inner()).await?;
+    let session = sessions::sign_up(&services, body.into_inner(), client_address(&req)).await?;
     Ok(with_session(
         &req,
         &services,
@@ -117,7 +118,8 @@ pub async fn me(
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordChangeRequest,
     responses(
         (status = 200, description = "The renewed session", body = SessionView),
-        (status = 422, description = "The current password is wrong, or the new one too short", body = ApiErrorBody)))]
+        (status = 422, description = "The current password is wrong, or the new one too short", body = ApiErrorBody),
+        (status = 429, description = "Too many attempts at the current password", body = ApiErrorBody)))]
 #[put("/me/password")]
 pub async fn change_password(
     req: HttpRequest,

@@ -48,6 +48,9 @@ async fn readyz_is_503_and_names_the_database_when_postgres_is_gone() {
         .map(|c| c.name.as_str())
         .collect();
     assert_eq!(failing, ["database"]);
+    // Anyone may ask; the database's own words stay in the operators' logs.
+    let database = &body.checks[0];
+    assert_eq!(database.detail, "postgres: unreachable", "{database:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -189,7 +189,7 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
         shutdown_timeout_secs: 5,
         migrate_on_start: true,
         auth_secret: None,
-        trust_forwarded_for: false,
+        trust_forwarded_for: 0,
         refresh_reuse_grace_secs: 0,
         smtp_url: None,
         mail_from: "Mixpilot <mixpilot@localhost>".into(),

@@ -147,3 +147,89 @@ both_modes! {
         assert_eq!(own.campaigns_created, 3);
     }
 }
+
+both_modes! {
+    async fn a_spend_too_large_for_any_amount_is_refused_naming_its_row_and_column(mode: Mode) {
+        let app = spawn_app(mode).await;
+        let (owner, ws) = app.owner("acme").await;
+        let file = "date,channel,currency,spend,conversions,revenue\n\
+                    2026-11-01,search,USD,10.00,1,20.00\n\
+                    2026-11-02,search,USD,1000000000000000000000000000,1,20.00\n";
+        let res = import(&app, &owner, ws, file).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e: ApiErrorBody = res.json().await.unwrap();
+        assert!(e.message.contains("row 3, column spend"), "{}", e.message);
+        assert!(e.message.contains("too large"), "{}", e.message);
+        // The server is still there, and nothing was written.
+        let report: ImportReport = import(&app, &owner, ws, GOOD).await.json().await.unwrap();
+        assert_eq!(report.inserted, 4);
+    }
+
+    async fn a_file_of_empty_cells_lists_a_hundred_problems_and_counts_them_all(mode: Mode) {
+        let app = spawn_app(mode).await;
+        let (owner, ws) = app.owner("acme").await;
+        let mut file = String::from("date,channel,currency,spend,conversions,revenue\n");
+        for _ in 0..20_000 {
+            file.push_str("a,,,,,\n");
+        }
+        let res = import(&app, &owner, ws, &file).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e: ApiErrorBody = res.json().await.unwrap();
+        let details = e.details.unwrap();
+        assert_eq!(details["problems"].as_array().unwrap().len(), 100);
+        // date, channel, currency and conversions on every line (the amounts need a currency).
+        assert_eq!(details["total"], 80_000);
+        assert!(e.message.contains("80000 problems (first: row 2, column date"), "{}", e.message);
+    }
+
+    async fn a_day_twice_or_a_campaign_in_two_currencies_is_refused_by_row(mode: Mode) {
+        let app = spawn_app(mode).await;
+        let (owner, ws) = app.owner("acme").await;
+        let file = "date,channel,campaign,currency,spend,conversions,revenue\n\
+                    2026-11-01,search,A,USD,10.00,1,20.00\n\
+                    2026-11-02,search,A,EUR,10.00,1,20.00\n\
+                    2026-11-01,search,A,USD,11.00,1,20.00\n\
+                    2026-11-01,search,B,USD,11.00,1,20.00\n";
+        let res = import(&app, &owner, ws, file).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e: ApiErrorBody = res.json().await.unwrap();
+        let details = e.details.unwrap();
+        assert_eq!(details["total"], 2, "{details}");
+        let at: Vec<(u64, &str)> = details["problems"].as_array().unwrap().iter()
+            .map(|p| (p["row"].as_u64().unwrap(), p["column"].as_str().unwrap())).collect();
+        assert_eq!(at, [(3, "currency"), (4, "date")]);
+        assert!(details["problems"][0]["message"].as_str().unwrap().contains("A is in USD on row 2"), "{details}");
+        assert!(details["problems"][1]["message"].as_str().unwrap().contains("row 2 already has A on 2026-11-01"), "{details}");
+        // A campaign that exists in another channel.
+        let first = "date,channel,campaign,currency,spend,conversions,revenue\n2026-11-01,search,A,USD,10.00,1,20.00\n";
+        assert_eq!(import(&app, &owner, ws, first).await.status(), StatusCode::OK);
+        let other = "date,channel,campaign,currency,spend,conversions,revenue\n2026-11-02,social,A,USD,10.00,1,20.00\n";
+        let res = import(&app, &owner, ws, other).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e: ApiErrorBody = res.json().await.unwrap();
+        assert!(e.message.contains("row 2, column channel: A is a search campaign"), "{}", e.message);
+    }
+
+    async fn a_large_file_is_imported_whole(mode: Mode) {
+        let app = spawn_app(mode).await;
+        let (owner, ws) = app.owner("acme").await;
+        // More rows than one staging batch or one applied chunk, over 30 campaigns.
+        let mut file = String::from("date,channel,campaign,currency,spend,conversions,revenue\n");
+        let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        for day in 0..400 {
+            for c in 0..30 {
+                let date = start + chrono::Duration::days(day);
+                file.push_str(&format!("{date},search,C{c},USD,{day}.{c:02},1,2.00\n"));
+            }
+        }
+        let report: ImportReport = import(&app, &owner, ws, &file).await.json().await.unwrap();
+        assert_eq!(report, ImportReport { rows: 12_000, inserted: 12_000, updated: 0, unchanged: 0, campaigns_created: 30 });
+        let again: ImportReport = import(&app, &owner, ws, &file).await.json().await.unwrap();
+        assert_eq!(again, ImportReport { rows: 12_000, inserted: 0, updated: 0, unchanged: 12_000, campaigns_created: 0 });
+        let report: KpiReport = app.request(Method::GET, &format!("/api/v1/workspaces/{ws}/kpis?from=2020-01-01&to=2021-12-31&by=workspace"), Some(&owner))
+            .send().await.unwrap().json().await.unwrap();
+        // Σ over days and campaigns of (day * 100 + c) minor units.
+        let expected: i64 = (0..400i64).map(|d| (0..30i64).map(|c| d * 100 + c).sum::<i64>()).sum();
+        assert_eq!(report.rows[0].current.spend_minor, expected);
+    }
+}

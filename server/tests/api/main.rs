@@ -17,5 +17,6 @@ mod openapi;
 mod pages;
 mod planning;
 mod platforms;
+mod security;
 mod smtp;
 mod tenancy;

@@ -45,3 +45,34 @@ both_modes! {
         assert!(res.text().await.unwrap().contains(":focus-visible"));
     }
 }
+
+both_modes! {
+    async fn a_workspace_page_is_404_when_the_workspace_does_not_exist_or_is_not_the_callers(mode: Mode) {
+        let app = spawn_app(mode).await;
+        let (own, ws) = app.owner("a").await;
+        let (_other, theirs) = app.owner("b").await;
+        let cookie = format!("mixpilot_access={}; mixpilot_csrf={}", own.access_token, own.csrf_token);
+        let page = |path: String| {
+            let cookie = cookie.clone();
+            let app = &app;
+            async move {
+                app.request(reqwest::Method::GET, &path, None).header("cookie", cookie).send().await.unwrap()
+            }
+        };
+        let res = page(format!("/w/{ws}")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        for path in [
+            format!("/w/{theirs}"),
+            format!("/w/{theirs}/members"),
+            format!("/w/{theirs}/connections"),
+            format!("/w/{}", uuid::Uuid::new_v4()),
+            format!("/w/{}/audit", uuid::Uuid::new_v4()),
+            "/w/not-an-id".to_owned(),
+        ] {
+            let res = page(path.clone()).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+            let html = res.text().await.unwrap();
+            assert!(html.to_lowercase().contains("not found"), "{path}: {html}");
+        }
+    }
+}

@@ -155,6 +155,44 @@ both_modes! {
         assert_eq!(res.json::<ApiErrorBody>().await.unwrap().code, ErrorCode::Unauthenticated);
     }
 
+    async fn an_api_key_works_only_while_its_creator_could_still_create_it(mode: Mode) {
+        let app = spawn_app(mode).await;
+        let (owner, ws) = app.owner("acme").await;
+        let admin = app.add_member(&owner, ws, "admin@example.com", "admin").await;
+        let created: ApiKeyCreated = app.request(Method::POST, &format!("/api/v1/workspaces/{ws}/api-keys"), Some(&admin))
+            .json(&json!({"name": "CI", "role": "strategist"})).send().await.unwrap().json().await.unwrap();
+        let status = || async {
+            app.client.get(format!("{}/api/v1/workspaces/{ws}", app.address)).bearer_auth(&created.secret).send().await.unwrap().status()
+        };
+        let role = |r: &'static str| app.request(Method::PATCH, &format!("/api/v1/workspaces/{ws}/members/{}", admin.user.id), Some(&owner))
+            .json(&json!({"role": r})).send();
+        assert_eq!(status().await, StatusCode::OK);
+        // The creator becomes a viewer, who could not hold keys: the key stops.
+        assert_eq!(role("viewer").await.unwrap().status(), StatusCode::OK);
+        let res = app.client.get(format!("{}/api/v1/workspaces/{ws}", app.address)).bearer_auth(&created.secret).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(res.json::<ApiErrorBody>().await.unwrap().message.contains("creator"));
+        // An admin again: it works again (the key is bound to its creator's role, not revoked).
+        assert_eq!(role("admin").await.unwrap().status(), StatusCode::OK);
+        assert_eq!(status().await, StatusCode::OK);
+        // The creator leaves: the key stops.
+        let res = app.request(Method::DELETE, &format!("/api/v1/workspaces/{ws}/members/{}", admin.user.id), Some(&owner)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        assert_eq!(status().await, StatusCode::UNAUTHORIZED);
+        // An owner key stops when its creator is no longer an owner.
+        let second = app.add_member(&owner, ws, "second@example.com", "owner").await;
+        let owner_key: ApiKeyCreated = app.request(Method::POST, &format!("/api/v1/workspaces/{ws}/api-keys"), Some(&second))
+            .json(&json!({"name": "root", "role": "owner"})).send().await.unwrap().json().await.unwrap();
+        let key_status = || async {
+            app.client.get(format!("{}/api/v1/workspaces/{ws}", app.address)).bearer_auth(&owner_key.secret).send().await.unwrap().status()
+        };
+        assert_eq!(key_status().await, StatusCode::OK);
+        let res = app.request(Method::PATCH, &format!("/api/v1/workspaces/{ws}/members/{}", second.user.id), Some(&owner))
+            .json(&json!({"role": "admin"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(key_status().await, StatusCode::UNAUTHORIZED);
+    }
+
     async fn every_change_is_in_the_audit_log_with_who_and_before_and_after(mode: Mode) {
         let app = spawn_app(mode).await;
         let (owner, ws) = app.owner("acme").await;
@@ -250,4 +288,42 @@ async fn an_invitation_stands_when_the_mail_server_is_down() {
         .sign_up_invited("viewer@example.com", invitation.link.as_deref().unwrap())
         .await;
     assert_eq!(joined.workspace.unwrap().id, ws);
+}
+
+/// Two owners demote each other at the same moment, many times over: one of them always stays
+/// an owner (on PostgreSQL the rule holds under READ COMMITTED only with a lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
+    let app = spawn_app(Mode::Production).await;
+    for round in 0..8 {
+        let (a, ws) = app.owner(&format!("round{round}")).await;
+        let b = app
+            .add_member(&a, ws, &format!("b{round}@example.com"), "owner")
+            .await;
+        let demote = |who: &domain::dto::accounts::SessionView, user: domain::ids::UserId| {
+            app.request(
+                Method::PATCH,
+                &format!("/api/v1/workspaces/{ws}/members/{user}"),
+                Some(who),
+            )
+            .json(&json!({"role": "admin"}))
+            .send()
+        };
+        let (x, y) = tokio::join!(demote(&a, b.user.id), demote(&b, a.user.id));
+        let statuses = [x.unwrap().status(), y.unwrap().status()];
+        let members: Vec<MemberView> = app
+            .request(
+                Method::GET,
+                &format!("/api/v1/workspaces/{ws}/members"),
+                Some(&a),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let owners = members.iter().filter(|m| m.role == Role::Owner).count();
+        assert_eq!(owners, 1, "round {round}: {statuses:?}");
+    }
 }

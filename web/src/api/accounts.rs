@@ -54,6 +54,7 @@ pub async fn sign_up(
 ) -> Result<Option<WorkspaceView>, ApiError> {
     let services = super::services()?;
     let req = request().await?;
+    let client = crate::session::client_address(&req);
     let session = domain::services::sessions::sign_up(
         &services,
         domain::dto::accounts::SignUpRequest {
@@ -64,6 +65,7 @@ pub async fn sign_up(
             workspace_kind,
             invitation,
         },
+        client,
     )
     .await?;
     start_session(&req, &services, &session);

@@ -6,7 +6,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::accounts::{me, sign_in};
 use crate::components::forms::{FormAlert, TextField, error_message};
-use crate::components::me::{safe_next, use_me};
+use crate::components::me::use_me;
+use crate::session::safe_next;
 
 /// The sign-in form. Checks its input in the browser first, then signs in through the
 /// `sign_in` server function, which sets the session cookies. Goes on to `?next=` when given,
@@ -112,6 +113,41 @@ fn looks_like_email(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::looks_like_email;
+    use crate::session::safe_next;
+
+    #[test]
+    fn next_leads_only_to_paths_of_this_site() {
+        let next = |s: &str| safe_next(Some(s.to_owned()));
+        for ok in ["/", "/w/abc", "/invitations/abc?x=1#y", "/w/a%2Fb", "/a//b"] {
+            assert_eq!(next(ok).as_deref(), Some(ok), "{ok:?}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\t\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/%2F/evil.example",
+            "/%2f/evil.example",
+            "/%5Cevil.example",
+            "/%5cevil.example",
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+        ] {
+            assert_eq!(next(bad), None, "{bad:?}");
+        }
+        assert_eq!(safe_next(None), None);
+    }
 
     #[test]
     fn email_check_accepts_addresses_and_rejects_typos() {
