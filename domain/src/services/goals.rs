@@ -99,7 +99,7 @@ pub async fn versions(db: &Db, scope: &TenantScope) -> Result<Vec<GoalView>, App
 }
 
 fn finite_in(field: &str, v: f64, lo: f64, hi: f64, what: &str) -> Result<(), AppError> {
-    if v.is_finite() && v >= lo && v <= hi {
+    if v.is_finite() && (lo..=hi).contains(&v) {
         Ok(())
     } else {
         Err(AppError::validation(field, format!("{what}; got {v}")))
@@ -379,7 +379,7 @@ pub async fn save(
     .await
     .ctx("saving a goal")?;
     let before = previous.map(view).transpose()?.map(|g| g.request());
-    let mut change = Change::new("goal.saved", "goal", id).after(&req);
+    let mut change = Change::new("goal.saved", "goal", id).after(req);
     if let Some(before) = before {
         change = change.before(before);
     }

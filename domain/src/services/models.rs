@@ -11,8 +11,6 @@
 //!   names (revenue unless the goal is about conversions).
 //! - The fit runs on tokio's blocking pool (see [`planning::blocking`]).
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, Utc};
 use engine::model::{
     BootstrapConfig, Dataset, FittedModel, GateStatus, ModelConfig, Periodicity, Series,
@@ -415,7 +413,7 @@ pub async fn update_settings(
             "workspace",
             scope.tenant_id(),
         )
-        .before(&before)
+        .before(before)
         .after(&new),
     )
     .await?;
@@ -507,11 +505,7 @@ struct History {
     last: NaiveDate,
 }
 
-fn dataset(
-    outcome: Outcome,
-    money: Money,
-    series: &BTreeMap<Channel, BTreeMap<NaiveDate, planning::Day>>,
-) -> Option<History> {
+fn dataset(outcome: Outcome, money: Money, series: &planning::ChannelSeries) -> Option<History> {
     let mut first: Option<NaiveDate> = None;
     let mut last: Option<NaiveDate> = None;
     for days in series.values() {

@@ -140,6 +140,9 @@ pub(crate) struct Day {
     pub conversions: f64,
 }
 
+/// Each channel's days.
+pub(crate) type ChannelSeries = BTreeMap<Channel, BTreeMap<NaiveDate, Day>>;
+
 /// Daily totals per channel in one currency over `from..=to`.
 pub(crate) async fn channel_series(
     db: &Db,
@@ -147,9 +150,9 @@ pub(crate) async fn channel_series(
     currency: &str,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<BTreeMap<Channel, BTreeMap<NaiveDate, Day>>, AppError> {
+) -> Result<ChannelSeries, AppError> {
     let rows = crate::services::kpis::channel_days(db, scope, from, to).await?;
-    let mut out: BTreeMap<Channel, BTreeMap<NaiveDate, Day>> = BTreeMap::new();
+    let mut out = ChannelSeries::new();
     for r in rows.into_iter().filter(|r| r.currency == currency) {
         let d = out.entry(r.channel).or_default().entry(r.date).or_default();
         d.spend_minor += r.spend_minor;

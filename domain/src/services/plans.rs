@@ -443,10 +443,7 @@ fn actions(
 
 fn history_of(
     channels: &[Channel],
-    series: &std::collections::BTreeMap<
-        Channel,
-        std::collections::BTreeMap<NaiveDate, planning::Day>,
-    >,
+    series: &planning::ChannelSeries,
     money: Money,
     from: NaiveDate,
     to: NaiveDate,
@@ -782,7 +779,7 @@ pub async fn budget_scenario(
             "must be between -100 and 1000",
         ));
     }
-    if !(req.to_pct.is_finite() && req.to_pct >= req.from_pct && req.to_pct <= 1000.0) {
+    if !(req.to_pct.is_finite() && (req.from_pct..=1000.0).contains(&req.to_pct)) {
         return Err(AppError::validation(
             "to_pct",
             "must be at least from_pct and at most 1000",
@@ -869,7 +866,7 @@ pub async fn constraint_scenario(
     req: ConstraintScenarioRequest,
 ) -> Result<ConstraintScenarioView, AppError> {
     if let Some(f) = req.factor
-        && !(f.is_finite() && f >= 0.0 && f <= 100.0)
+        && !(f.is_finite() && (0.0..=100.0).contains(&f))
     {
         return Err(AppError::validation("factor", "must be between 0 and 100"));
     }
