@@ -274,6 +274,9 @@ fn write_lift(
     w.flush().map_err(|e| fail(&e))
 }
 
+/// A geo's spend and outcome per period, `None` until its row is read.
+type GeoCells = (Vec<Option<f64>>, Vec<Option<f64>>);
+
 /// Reads the long geo CSV into a panel and its period dates (epoch days, ascending).
 fn read_panel(path: &Path) -> Result<(GeoPanel, Vec<i64>), CommandError> {
     let t = CsvTable::read(path)?;
@@ -307,7 +310,7 @@ fn read_panel(path: &Path) -> Result<(GeoPanel, Vec<i64>), CommandError> {
             )));
         }
     }
-    let mut by_geo: BTreeMap<&str, (Vec<Option<f64>>, Vec<Option<f64>>)> = BTreeMap::new();
+    let mut by_geo: BTreeMap<&str, GeoCells> = BTreeMap::new();
     for i in 0..t.len() {
         let k = calendar.binary_search(&days[i]).unwrap_or_default();
         let entry = by_geo

@@ -9,6 +9,8 @@
 //! The truth for a test is the difference between the test geos' noiseless outcome with the
 //! channel on and off over the window.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use engine::experiment::{self, DesignSpec, Geo, GeoPanel};
 use engine::transform::{Adstock, Saturation};
 use rand::{Rng, SeedableRng};

@@ -71,10 +71,7 @@ async fn find<C: ConnectionTrait>(
 /// Serializes membership changes of the scope's workspace until the transaction ends.
 async fn lock_workspace<C: ConnectionTrait>(conn: &C, scope: &TenantScope) -> Result<(), AppError> {
     tenants::Entity::update_many()
-        .col_expr(
-            tenants::Column::Name,
-            Expr::col(tenants::Column::Name).into(),
-        )
+        .col_expr(tenants::Column::Name, Expr::col(tenants::Column::Name))
         .filter(tenants::Column::Id.eq(scope.tenant_id().as_uuid()))
         .exec(conn)
         .await

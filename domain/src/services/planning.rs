@@ -67,7 +67,7 @@ impl Money {
     }
 
     /// The optimizer's hundredths of a major unit to minor units.
-    pub fn from_cents(self, cents: i64) -> i64 {
+    pub fn minor_of_cents(self, cents: i64) -> i64 {
         match self.exponent {
             2 => cents,
             e if e < 2 => (cents as f64 / 10f64.powi(2 - i32::from(e))).round() as i64,
@@ -619,12 +619,12 @@ mod tests {
         let jpy = Money::of("JPY");
         assert_eq!(jpy.exponent, 0);
         assert_eq!(jpy.to_cents(1_500), 150_000);
-        assert_eq!(jpy.from_cents(150_049), 1_500);
+        assert_eq!(jpy.minor_of_cents(150_049), 1_500);
         assert_eq!(jpy.granularity(), 100);
         let kwd = Money::of("KWD");
         assert_eq!(kwd.exponent, 3);
         assert_eq!(kwd.to_cents(1_234), 123);
-        assert_eq!(kwd.from_cents(123), 1_230);
+        assert_eq!(kwd.minor_of_cents(123), 1_230);
         assert!((kwd.major(1_234) - 1.234).abs() < 1e-12);
     }
 }

@@ -419,7 +419,7 @@ fn actions(
         .actions
         .iter()
         .map(|a| {
-            let amount_minor = money.from_cents(a.amount);
+            let amount_minor = money.minor_of_cents(a.amount);
             let amount = money.show(amount_minor, currency);
             let gain = outcome_words(outcome, money, currency, a.expected_gain);
             let description = match (&a.from, &a.to) {
@@ -533,7 +533,7 @@ pub async fn run(db: &Db, job: &RunOptimization) -> Result<PlanSummary, AppError
             .iter()
             .find(|c| c.channel == *channel)
             .map_or(0, |c| c.spend_minor);
-        let planned_minor = money.from_cents(planned_cents);
+        let planned_minor = money.minor_of_cents(planned_cents);
         let out = item.curve.value(major_from_cents(planned_cents));
         current_outcome += item.curve.value(major_from_cents(current_cents));
         expected_outcome += out;
@@ -597,7 +597,7 @@ pub async fn run(db: &Db, job: &RunOptimization) -> Result<PlanSummary, AppError
                 value_per_unit: b.value_per_unit,
             })
             .collect(),
-        exploration_minor: money.from_cents(decided.exploration_cents),
+        exploration_minor: money.minor_of_cents(decided.exploration_cents),
         rules: decided.rules.clone(),
         notes,
         spend: ctx.spend.clone(),
@@ -811,7 +811,7 @@ pub async fn budget_scenario(
     use engine::optimize::scenario::FrontierResult;
     Ok(FrontierView {
         currency: ctx.model.currency.clone(),
-        base_budget_minor: money.from_cents(base_cents),
+        base_budget_minor: money.minor_of_cents(base_cents),
         points: points
             .into_iter()
             .zip(pcts)
@@ -823,16 +823,16 @@ pub async fn budget_scenario(
                     marginal_return,
                     ..
                 } => FrontierPointView {
-                    budget_minor: money.from_cents(p.budget),
+                    budget_minor: money.minor_of_cents(p.budget),
                     change_pct: pct,
-                    planned_spend_minor: Some(money.from_cents(spend)),
+                    planned_spend_minor: Some(money.minor_of_cents(spend)),
                     expected_outcome: Some(expected_outcome),
                     average_return: Some(average_return),
                     marginal_return: Some(marginal_return),
                     conflicting: Vec::new(),
                 },
                 FrontierResult::Infeasible { conflicting } => FrontierPointView {
-                    budget_minor: money.from_cents(p.budget),
+                    budget_minor: money.minor_of_cents(p.budget),
                     change_pct: pct,
                     planned_spend_minor: None,
                     expected_outcome: None,
@@ -950,7 +950,7 @@ pub async fn objectives_scenario(
         .zip(&req.objectives)
         .map(|(r, o)| ObjectiveScenarioView {
             objective: *o,
-            planned_spend_minor: money.from_cents(r.spend),
+            planned_spend_minor: money.minor_of_cents(r.spend),
             expected_outcome: r.expected_outcome,
             average_return: r.average_return,
             objective_value: r.objective_value,
@@ -961,7 +961,7 @@ pub async fn objectives_scenario(
                 .zip(&r.allocation)
                 .map(|(c, a)| crate::dto::plans::ChannelSpend {
                     channel: *c,
-                    spend_minor: money.from_cents(*a),
+                    spend_minor: money.minor_of_cents(*a),
                 })
                 .collect(),
         })

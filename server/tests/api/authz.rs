@@ -191,7 +191,7 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     ep("GET", "/scenarios/constraints", PLANNERS, &[200, 404]),
     Endpoint {
-        body: || json!({"key": {"kind": "budget"}}),
+        body: || json!({"key": {"kind": "budget"}, "factor": 1.1}),
         ..ep("POST", "/scenarios/constraint", PLANNERS, &[200, 404])
     },
     Endpoint {
